@@ -1,0 +1,66 @@
+"""The `homelab-acceptance` command: build the node image, clean up after killed runs.
+
+Bad input and unreachable engines end in one line on stderr and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from homelab_acceptance.docker_engine import connect_docker
+from homelab_acceptance.errors import HomelabAcceptanceError
+from homelab_acceptance.node_image import ensure_node_image
+from homelab_acceptance.reaper import reap
+
+EXIT_ERROR = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="homelab-acceptance",
+        description="Acceptance tests for a single-node K3S homelab (run the suites with pytest).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    node = commands.add_parser("node", help="the debian:// node image")
+    node_commands = node.add_subparsers(dest="node_command", required=True)
+    build = node_commands.add_parser("build", help="build the node image unless it is cached")
+    build.add_argument("--force", action="store_true", help="rebuild even when cached")
+    clean = commands.add_parser(
+        "clean", help="remove containers, volumes and networks left by runs that are gone"
+    )
+    clean.add_argument(
+        "--all", action="store_true", help="remove every labelled resource, kept clusters too"
+    )
+    return parser
+
+
+def _node_build(force: bool) -> None:
+    image = ensure_node_image(connect_docker(), force=force)
+    print(f"node image: {image.tag} ({'built' if image.built else 'cached'})")
+
+
+def _clean(everything: bool) -> None:
+    reaped = reap(connect_docker(), everything=everything)
+    print(f"clean: removed {reaped.summary()}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = _parser().parse_args(argv)
+    try:
+        if arguments.command == "node":
+            _node_build(arguments.force)
+        elif arguments.command == "clean":
+            _clean(arguments.all)
+    except HomelabAcceptanceError as error:
+        print(f"homelab-acceptance: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("homelab-acceptance: interrupted", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,199 @@
+"""A Kubernetes node in one Docker container: the part every node-in-a-container provider
+shares (debian:// now, k3s:// later), so restart, image import and teardown run one code path.
+
+The container, its state volume and its network carry the run's labels. It is started
+privileged when the engine allows, else with the capability set that works in sandboxes that
+refuse --privileged (ENVIRONMENT.md), and `security_mode` says which.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import shutil
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import docker
+from docker.errors import APIError, NotFound
+
+from homelab_acceptance.cluster.host_ports import LOOPBACK
+from homelab_acceptance.errors import ClusterError, PortTakenError
+
+log = logging.getLogger(__name__)
+
+STATE_DIR = "/var/lib/homelab-node"
+PRIVILEGED = "privileged"
+CAPABILITIES = "capabilities (no --privileged: the engine refused it)"
+
+_CAPABILITY_OPTIONS: dict[str, Any] = {
+    "cap_add": ["ALL"],
+    "cap_drop": ["SYS_RESOURCE"],
+    "security_opt": ["seccomp=unconfined", "apparmor=unconfined", "systempaths=unconfined"],
+    "devices": ["/dev/kmsg:/dev/kmsg"],
+}
+
+
+@dataclass(frozen=True)
+class NodeContainerSpec:
+    """Everything needed to run a node container; `published` maps container ports to
+    host ports on 127.0.0.1, chosen by the caller so they survive restarts."""
+
+    image: str
+    name: str
+    hostname: str
+    labels: dict[str, str]
+    published: dict[int, int] = field(default_factory=dict)
+
+
+class NodeContainer:
+    """The node's container, state volume and network. No Docker I/O until `start()`."""
+
+    def __init__(self, client: docker.DockerClient, spec: NodeContainerSpec) -> None:
+        self.client = client
+        self.spec = spec
+        self.security_mode = "not started"
+
+    @property
+    def volume_name(self) -> str:
+        return f"{self.spec.name}-state"
+
+    @property
+    def network_name(self) -> str:
+        return self.spec.name
+
+    def start(self) -> None:
+        """Create the network, the volume and the container, and start it."""
+        self.client.networks.create(self.network_name, driver="bridge", labels=self.spec.labels)
+        self.client.volumes.create(self.volume_name, labels=self.spec.labels)
+        try:
+            self._create_and_start(privileged=True)
+            self.security_mode = PRIVILEGED
+        except PortTakenError:
+            raise
+        except APIError as refused:
+            reason = _explanation(refused)
+            log.info("node container: --privileged refused (%s); using capabilities", reason)
+            self._remove_container()
+            try:
+                self._create_and_start(privileged=False)
+            except PortTakenError:
+                raise
+            except APIError as error:
+                raise ClusterError(
+                    f"node container {self.spec.name} did not start, privileged ({reason}) "
+                    f"nor with capabilities ({_explanation(error)})"
+                ) from None
+            self.security_mode = CAPABILITIES
+        log.info("node container %s runs %s", self.spec.name, self.security_mode)
+
+    def _create_and_start(self, *, privileged: bool) -> None:
+        options: dict[str, Any] = {"privileged": True} if privileged else dict(_CAPABILITY_OPTIONS)
+        container = self.client.containers.create(
+            self.spec.image,
+            name=self.spec.name,
+            hostname=self.spec.hostname,
+            labels=self.spec.labels,
+            network=self.network_name,
+            volumes={
+                self.volume_name: {"bind": STATE_DIR, "mode": "rw"},
+                "/sys/fs/cgroup": {"bind": "/sys/fs/cgroup", "mode": "rw"},
+                "/lib/modules": {"bind": "/lib/modules", "mode": "ro"},
+            },
+            tmpfs={"/run": "exec,mode=755"},
+            ports={
+                f"{inner}/tcp": (LOOPBACK, outer) for inner, outer in self.spec.published.items()
+            },
+            stop_signal="SIGTERM",
+            detach=True,
+            **options,
+        )
+        try:
+            container.start()
+        except APIError as error:
+            text = _explanation(error)
+            if "port is already allocated" in text or "address already in use" in text:
+                self._remove_container()
+                raise PortTakenError(
+                    f"node container {self.spec.name}: a host port on {LOOPBACK} is taken ({text})"
+                ) from None
+            raise
+
+    def restart(self, stop_timeout_s: int = 20) -> None:
+        self._container().restart(timeout=stop_timeout_s)
+
+    def is_running(self) -> bool:
+        try:
+            return str(self._container().status) == "running"
+        except ClusterError:
+            return False
+
+    def exec(self, command: Sequence[str]) -> tuple[int, str]:
+        result = self._container().exec_run(list(command), demux=False)
+        output = result.output.decode(errors="replace") if result.output else ""
+        return int(result.exit_code), output
+
+    def read_file(self, path: str) -> str:
+        code, output = self.exec(["cat", path])
+        if code != 0:
+            raise ClusterError(
+                f"node container {self.spec.name}: cannot read {path}: {output.strip()}"
+            )
+        return output
+
+    def logs(self, lines: int = 30) -> str:
+        try:
+            return str(self._container().logs(tail=lines).decode(errors="replace"))
+        except ClusterError:
+            return ""
+
+    def import_image(self, image: str, importer: Sequence[str]) -> None:
+        """Pipe `docker save <image>` into `importer` run inside the node (e.g. ctr import)."""
+        docker_cli = shutil.which("docker")
+        if docker_cli is None:
+            raise ClusterError(
+                "importing images needs the docker CLI on PATH (apt-get install docker.io)"
+            )
+        save = subprocess.Popen(
+            [docker_cli, "save", image], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        load = subprocess.run(
+            [docker_cli, "exec", "-i", self.spec.name, *importer],
+            stdin=save.stdout,
+            capture_output=True,
+            check=False,
+        )
+        assert save.stdout is not None
+        save.stdout.close()
+        save_error = save.stderr.read().decode(errors="replace").strip() if save.stderr else ""
+        if save.wait() != 0:
+            raise ClusterError(f"image {image}: docker save failed: {save_error or 'no output'}")
+        if load.returncode != 0:
+            detail = load.stderr.decode(errors="replace").strip().splitlines()
+            raise ClusterError(
+                f"image {image}: import into the node failed: {detail[-1] if detail else ''}"
+            )
+
+    def remove(self) -> None:
+        """Remove the container, its volume and its network; what is already gone is fine."""
+        self._remove_container()
+        with contextlib.suppress(NotFound):
+            self.client.volumes.get(self.volume_name).remove(force=True)
+        with contextlib.suppress(NotFound):
+            self.client.networks.get(self.network_name).remove()
+
+    def _remove_container(self) -> None:
+        with contextlib.suppress(NotFound):
+            self.client.containers.get(self.spec.name).remove(force=True, v=True)
+
+    def _container(self) -> Any:
+        try:
+            return self.client.containers.get(self.spec.name)
+        except NotFound:
+            raise ClusterError(f"node container {self.spec.name} is gone") from None
+
+
+def _explanation(error: APIError) -> str:
+    return " ".join(str(getattr(error, "explanation", None) or error).split())[:300]

@@ -1,0 +1,40 @@
+"""The harness's errors. Every message is one line a person can act on: what, where, what to do.
+
+    HomelabAcceptanceError
+    ├── ConfigurationError      bad input: a cluster URL, an option
+    ├── DockerUnavailableError  no Docker engine answers
+    ├── NodeImageBuildError     a node image build step failed (which step, what it said)
+    ├── WaitTimeout             a condition did not hold by its deadline (what, last seen)
+    └── ClusterError            a cluster could not be started, restarted or used
+        └── PortTakenError      a host port the cluster needs is in use
+
+Raw API payloads are never put in a message: they may hold credentials.
+"""
+
+
+class HomelabAcceptanceError(Exception):
+    """Base of every error the harness raises on purpose."""
+
+
+class ConfigurationError(HomelabAcceptanceError):
+    """The user asked for something malformed or unknown."""
+
+
+class DockerUnavailableError(HomelabAcceptanceError):
+    """No Docker engine could be reached."""
+
+
+class NodeImageBuildError(HomelabAcceptanceError):
+    """Building the node image failed."""
+
+
+class WaitTimeout(HomelabAcceptanceError):
+    """A condition awaited with a deadline did not hold in time."""
+
+
+class ClusterError(HomelabAcceptanceError):
+    """A cluster could not be started, restarted, used or removed."""
+
+
+class PortTakenError(ClusterError):
+    """A host port the cluster needs is already in use."""

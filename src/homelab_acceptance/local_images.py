@@ -1,0 +1,55 @@
+"""Building workload images locally from Debian's archive: no registry, ever.
+
+A recipe is a directory with a Dockerfile that starts `ARG BASE_IMAGE` / `FROM ${BASE_IMAGE}`;
+it is built on the same bookworm base as the node image. Docker's layer cache makes a second
+build of an unchanged recipe take about a second.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import docker
+from docker.errors import APIError, BuildError
+
+from homelab_acceptance.errors import HomelabAcceptanceError
+from homelab_acceptance.node_image.base_image import ensure_base_image
+from homelab_acceptance.run_identity import LABEL
+
+
+class LocalImageBuildError(HomelabAcceptanceError):
+    """A workload image recipe failed to build."""
+
+
+def build_local_image(
+    client: docker.DockerClient,
+    recipe: Path,
+    tag: str,
+    progress: Callable[[str], None] = print,
+) -> str:
+    """Build `recipe` as `tag` (which must not be :latest: the kubelet would try to pull it)."""
+    if tag.endswith(":latest") or ":" not in tag.rsplit("/", 1)[-1]:
+        raise LocalImageBuildError(
+            f"image tag {tag!r}: give an explicit version (a :latest image is always pulled)"
+        )
+    if not (recipe / "Dockerfile").is_file():
+        raise LocalImageBuildError(f"image recipe {recipe}: no Dockerfile there")
+    base_id = ensure_base_image(client, progress)
+    try:
+        client.images.build(
+            path=str(recipe),
+            tag=tag,
+            buildargs={"BASE_IMAGE": base_id},
+            labels={LABEL: "workload-image"},
+            rm=True,
+            forcerm=True,
+        )
+    except BuildError as error:
+        last = " | ".join(
+            str(chunk.get("stream", "")).strip() for chunk in list(error.build_log)[-3:]
+        )
+        raise LocalImageBuildError(f"image {tag} from {recipe}: {error.msg} ({last})") from None
+    except APIError as error:
+        raise LocalImageBuildError(f"image {tag} from {recipe}: {error.explanation}") from None
+    return tag

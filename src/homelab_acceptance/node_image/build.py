@@ -1,0 +1,140 @@
+"""Building the node image, cached by a content key: the recipe's files and the base image.
+
+A second `ensure_node_image` with nothing changed finds the tagged image and returns at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import docker
+from docker.errors import APIError, ImageNotFound
+
+from homelab_acceptance.errors import NodeImageBuildError
+from homelab_acceptance.node_image.base_image import ensure_base_image
+from homelab_acceptance.run_identity import LABEL
+
+RECIPE_DIR = Path(__file__).parent
+REPOSITORY = "homelab-acceptance/node"
+HEARTBEAT_S = 30.0
+_STEP = re.compile(r"^Step (\d+)/(\d+) : (.*)$")
+
+
+@dataclass(frozen=True)
+class NodeImage:
+    """A built node image: its tag, and whether this call had to build it."""
+
+    tag: str
+    built: bool
+
+
+def recipe_files() -> list[Path]:
+    return sorted([RECIPE_DIR / "Dockerfile", *(RECIPE_DIR / "files").iterdir()])
+
+
+def content_key(base_image_id: str) -> str:
+    """A digest of everything the image is made from: each recipe file's name and bytes, and
+    the base image's id."""
+    digest = hashlib.sha256(base_image_id.encode())
+    for path in recipe_files():
+        digest.update(path.relative_to(RECIPE_DIR).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def ensure_node_image(
+    client: docker.DockerClient,
+    progress: Callable[[str], None] = print,
+    *,
+    force: bool = False,
+) -> NodeImage:
+    """The node image's tag, building it first if no image with this content key exists."""
+    base_id = ensure_base_image(client, progress)
+    tag = f"{REPOSITORY}:{content_key(base_id)}"
+    if not force:
+        try:
+            client.images.get(tag)
+            return NodeImage(tag, built=False)
+        except ImageNotFound:
+            pass
+    progress(f"node image: building {tag} (cold: about 10 min on 2 cores; cached afterwards)")
+    _build(client, tag, base_id, progress)
+    return NodeImage(tag, built=True)
+
+
+def _build(
+    client: docker.DockerClient, tag: str, base_id: str, progress: Callable[[str], None]
+) -> None:
+    started = time.monotonic()
+    state = _BuildState()
+    stop = threading.Event()
+    heartbeat = threading.Thread(
+        target=_heartbeat, args=(state, started, stop, progress), daemon=True
+    )
+    heartbeat.start()
+    try:
+        for line in _stream(client, tag, base_id):
+            state.observe(line, progress)
+    finally:
+        stop.set()
+        heartbeat.join()
+    progress(f"node image: built {tag} in {time.monotonic() - started:.0f}s")
+
+
+def _stream(client: docker.DockerClient, tag: str, base_id: str) -> Iterator[dict[str, Any]]:
+    try:
+        yield from client.api.build(
+            path=str(RECIPE_DIR),
+            tag=tag,
+            buildargs={"BASE_IMAGE": base_id},
+            labels={LABEL: "node-image"},
+            rm=True,
+            forcerm=True,
+            decode=True,
+        )
+    except APIError as error:
+        raise NodeImageBuildError(
+            f"node image: the Docker engine refused the build: {error}"
+        ) from None
+
+
+class _BuildState:
+    """Follows the build output: the current step, and the last lines for an error message."""
+
+    def __init__(self) -> None:
+        self.step = "starting"
+        self.tail: list[str] = []
+
+    def observe(self, chunk: dict[str, Any], progress: Callable[[str], None]) -> None:
+        if "error" in chunk or "errorDetail" in chunk:
+            detail = chunk.get("error") or chunk["errorDetail"].get("message", "")
+            context = " | ".join(self.tail[-3:])
+            raise NodeImageBuildError(
+                f"node image: step {self.step} failed: {' '.join(str(detail).split())}"
+                + (f" (last output: {context})" if context else "")
+            )
+        for raw_line in str(chunk.get("stream", "")).splitlines():
+            line = raw_line.rstrip()
+            if not line:
+                continue
+            self.tail = [*self.tail[-9:], line[:200]]
+            match = _STEP.match(line)
+            if match:
+                self.step = f"{match[1]}/{match[2]} ({match[3][:90]})"
+                progress(f"node image: step {self.step}")
+            elif line.startswith("+++ "):
+                progress(f"node image:   {line[4:][:120]}")
+
+
+def _heartbeat(
+    state: _BuildState, started: float, stop: threading.Event, progress: Callable[[str], None]
+) -> None:
+    while not stop.wait(HEARTBEAT_S):
+        progress(f"node image: still at step {state.step}, {time.monotonic() - started:.0f}s in")

@@ -1,0 +1,106 @@
+"""The pytest plugin: the only layer that knows pytest. It turns the engine's objects into
+fixtures and its errors into one-line failures.
+
+Options: `--cluster SPEC` (default `auto`, or the ini key `homelab_cluster`) and
+`--keep-cluster=never|on-failure|always`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from kubernetes import client as k8s
+
+from homelab_acceptance.cluster import DEFAULT_SPEC, Cluster, open_cluster
+from homelab_acceptance.docker_engine import connect_docker
+from homelab_acceptance.errors import HomelabAcceptanceError
+from homelab_acceptance.kube_client import api_client_for
+from homelab_acceptance.reaper import reap
+from homelab_acceptance.run_identity import RunIdentity
+
+KEEP_CHOICES = ("never", "on-failure", "always")
+run_identity_key = pytest.StashKey[RunIdentity]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("homelab-acceptance")
+    group.addoption(
+        "--cluster",
+        default=None,
+        help="cluster spec: auto (default), debian://[?api_port=N&nodeports=A-B]",
+    )
+    group.addoption(
+        "--keep-cluster",
+        choices=KEEP_CHOICES,
+        default="never",
+        help="keep the cluster after the run: never (default), on-failure, always",
+    )
+    parser.addini("homelab_cluster", "default cluster spec for this project", default=DEFAULT_SPEC)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.stash[run_identity_key] = RunIdentity.new()
+
+
+def progress_printer(config: pytest.Config) -> Callable[[str], None]:
+    """Print progress lines live, past pytest's output capture: a cold node image build takes
+    minutes and must not look like a hang."""
+    reporter: Any = config.pluginmanager.get_plugin("terminalreporter")
+    capture: Any = config.pluginmanager.get_plugin("capturemanager")
+
+    def show(line: str) -> None:
+        if reporter is None or capture is None:
+            print(line)
+            return
+        with capture.global_and_fixture_disabled():
+            reporter.write_line(line)
+
+    return show
+
+
+def _fail(error: HomelabAcceptanceError) -> None:
+    __tracebackhide__ = True
+    pytest.fail(str(error), pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def cluster(request: pytest.FixtureRequest) -> Iterator[Cluster]:
+    """The single-node cluster under test, up and Ready; removed after the session unless
+    --keep-cluster says otherwise. What a killed earlier run left is reaped first."""
+    config = request.config
+    show = progress_printer(config)
+    spec = config.getoption("--cluster") or config.getini("homelab_cluster")
+    keep = config.getoption("--keep-cluster")
+    identity = config.stash[run_identity_key]
+    try:
+        reaped = reap(connect_docker())
+        if reaped:
+            show(f"cleaned up after earlier runs: {reaped.summary()}")
+        the_cluster = open_cluster(spec, identity, keep=keep == "always", progress=show)
+    except HomelabAcceptanceError as error:
+        _fail(error)
+        raise
+    try:
+        the_cluster.up()
+    except HomelabAcceptanceError as error:
+        the_cluster.down()
+        _fail(error)
+    except BaseException:
+        the_cluster.down()
+        raise
+    yield the_cluster
+    failed = request.session.testsfailed > 0
+    if keep == "on-failure" and failed:
+        show(f"keeping the cluster (tests failed): KUBECONFIG={the_cluster.kubeconfig_path}")
+        return
+    if keep == "always":
+        show(f"keeping the cluster: KUBECONFIG={the_cluster.kubeconfig_path}")
+    the_cluster.down()
+
+
+@pytest.fixture(scope="session")
+def kube_api(cluster: Cluster) -> k8s.ApiClient:
+    """A Kubernetes API client for the cluster under test."""
+    return api_client_for(cluster.kubeconfig_path)
