@@ -31,7 +31,7 @@ CAPABILITIES = "capabilities (no --privileged: the engine refused it)"
 _CAPABILITY_OPTIONS: dict[str, Any] = {
     "cap_add": ["ALL"],
     "cap_drop": ["SYS_RESOURCE"],
-    "security_opt": ["seccomp=unconfined", "apparmor=unconfined", "systempaths=unconfined"],
+    "security_opt": ["seccomp=unconfined", "apparmor=unconfined"],
     "devices": ["/dev/kmsg:/dev/kmsg"],
 }
 
@@ -90,28 +90,41 @@ class NodeContainer:
         log.info("node container %s runs %s", self.spec.name, self.security_mode)
 
     def _create_and_start(self, *, privileged: bool) -> None:
-        options: dict[str, Any] = {"privileged": True} if privileged else dict(_CAPABILITY_OPTIONS)
-        container = self.client.containers.create(
-            self.spec.image,
-            name=self.spec.name,
-            hostname=self.spec.hostname,
-            labels=self.spec.labels,
-            network=self.network_name,
-            volumes={
+        api = self.client.api
+        security: dict[str, Any] = {"privileged": True} if privileged else dict(_CAPABILITY_OPTIONS)
+        host_config = api.create_host_config(
+            binds={
                 self.volume_name: {"bind": STATE_DIR, "mode": "rw"},
                 "/sys/fs/cgroup": {"bind": "/sys/fs/cgroup", "mode": "rw"},
                 "/lib/modules": {"bind": "/lib/modules", "mode": "ro"},
             },
             tmpfs={"/run": "exec,mode=755"},
-            ports={
-                f"{inner}/tcp": (LOOPBACK, outer) for inner, outer in self.spec.published.items()
+            port_bindings={
+                inner: (LOOPBACK, outer) for inner, outer in self.spec.published.items()
             },
+            network_mode=self.network_name,
+            **security,
+        )
+        if not privileged:
+            # `--security-opt systempaths=unconfined`, which the API spells as empty lists:
+            # kube-proxy and the kubelet write to /proc/sys.
+            host_config["MaskedPaths"] = []
+            host_config["ReadonlyPaths"] = []
+        api.create_container(
+            self.spec.image,
+            name=self.spec.name,
+            hostname=self.spec.hostname,
+            labels=self.spec.labels,
+            ports=list(self.spec.published),
+            host_config=host_config,
+            networking_config=api.create_networking_config(
+                {self.network_name: api.create_endpoint_config()}
+            ),
             stop_signal="SIGTERM",
             detach=True,
-            **options,
         )
         try:
-            container.start()
+            api.start(self.spec.name)
         except APIError as error:
             text = _explanation(error)
             if "port is already allocated" in text or "address already in use" in text:

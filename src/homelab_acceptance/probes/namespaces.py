@@ -1,0 +1,43 @@
+"""Namespaces the harness creates: labelled with the run, deleted and awaited gone after use."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from kubernetes import client as k8s
+from kubernetes.client.exceptions import ApiException
+
+from homelab_acceptance.run_identity import LABEL, RunIdentity
+from homelab_acceptance.waiting import Observation, wait_for
+
+
+@contextmanager
+def labelled_namespace(
+    api: k8s.ApiClient, identity: RunIdentity, purpose: str, timeout_s: float = 120
+) -> Iterator[str]:
+    """A fresh namespace `hla-<purpose>-<run id>` for the block; deleted after it, and the
+    block's exit waits until it is really gone (so the next user does not race its deletion)."""
+    core = k8s.CoreV1Api(api)
+    name = f"hla-{purpose}-{identity.run_id}"
+    core.create_namespace(
+        k8s.V1Namespace(metadata=k8s.V1ObjectMeta(name=name, labels={LABEL: identity.run_id}))
+    )
+    try:
+        yield name
+    finally:
+        core.delete_namespace(name)
+        wait_for(
+            lambda: _gone(core, name), awaiting=f"namespace {name} deleted", timeout_s=timeout_s
+        )
+
+
+def _gone(core: k8s.CoreV1Api, name: str) -> Observation:
+    try:
+        namespace = core.read_namespace(name)
+    except ApiException as error:
+        if error.status == 404:
+            return Observation(True, "gone")
+        raise
+    phase = namespace.status.phase if namespace.status else "?"
+    return Observation(False, f"namespace {name} still {phase}")

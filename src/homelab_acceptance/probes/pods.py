@@ -1,0 +1,80 @@
+"""Running a pod and commands in it, with failures that say why a pod is not running
+(its containers' waiting reasons: ImagePullBackOff, CrashLoopBackOff, …)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from kubernetes import client as k8s
+from kubernetes.stream import stream
+
+from homelab_acceptance.waiting import Observation, wait_for
+
+
+def pod_running(api: k8s.ApiClient, namespace: str, name: str) -> Observation:
+    """Satisfied when the pod is Running with every container ready; else says what blocks it."""
+    pod = k8s.CoreV1Api(api).read_namespaced_pod(name, namespace)
+    status = pod.status
+    phase = status.phase if status else None
+    statuses = (status.container_statuses if status else None) or []
+    ready = bool(statuses) and all(s.ready for s in statuses)
+    return Observation(
+        phase == "Running" and ready, f"pod {namespace}/{name}: {why_not_ready(pod)}"
+    )
+
+
+def why_not_ready(pod: Any) -> str:
+    """The phase, plus each container's waiting or terminated reason, plus the pod's own
+    conditions' messages (e.g. the scheduler's "0/1 nodes are available: …")."""
+    status = pod.status
+    if status is None:
+        return "no status yet"
+    parts = [f"phase {status.phase}"]
+    for container in status.container_statuses or []:
+        state = container.state
+        if state and state.waiting:
+            parts.append(
+                f"{container.name} waiting: {state.waiting.reason} {state.waiting.message or ''}"
+            )
+        elif state and state.terminated:
+            ended = state.terminated
+            parts.append(f"{container.name} terminated: {ended.reason} (exit {ended.exit_code})")
+        elif not container.ready:
+            parts.append(f"{container.name} running, not ready")
+    for condition in status.conditions or []:
+        if condition.status != "True" and condition.message:
+            parts.append(f"{condition.type}: {condition.message}")
+    return "; ".join(part.strip() for part in parts)
+
+
+def wait_pod_running(api: k8s.ApiClient, namespace: str, name: str, timeout_s: float = 90) -> None:
+    wait_for(
+        lambda: pod_running(api, namespace, name),
+        awaiting=f"pod {namespace}/{name} Running and ready",
+        timeout_s=timeout_s,
+    )
+
+
+def exec_in_pod(
+    api: k8s.ApiClient, namespace: str, pod: str, command: Sequence[str], timeout_s: float = 30
+) -> tuple[int, str]:
+    """Run `command` in the pod's first container (through the API server and kubelet):
+    its exit code and its output."""
+    core = k8s.CoreV1Api(api)
+    client = stream(
+        core.connect_get_namespaced_pod_exec,
+        pod,
+        namespace,
+        command=list(command),
+        stderr=True,
+        stdin=False,
+        stdout=True,
+        tty=False,
+        _preload_content=False,
+    )
+    client.run_forever(timeout=timeout_s)
+    output = str(client.read_all())
+    code = client.returncode
+    client.close()
+    return (int(code) if code is not None else -1), output

@@ -1,0 +1,55 @@
+"""Smoke suite: the cluster under test works as a K3S user expects of a single node.
+
+Each check names what it guards; each turns red when that part is broken (see the harness's
+own tests for the broken-node variants)."""
+
+from __future__ import annotations
+
+import requests
+from kubernetes import client as k8s
+
+from conftest import WebApp
+from homelab_acceptance.cluster import Cluster
+from homelab_acceptance.probes.pods import exec_in_pod
+
+
+def test_api_reports_a_kubernetes_version(cluster: Cluster) -> None:
+    assert cluster.kubernetes_version.startswith("v1."), cluster.kubernetes_version
+
+
+def test_the_single_node_is_ready_and_schedulable(
+    kube_api: k8s.ApiClient, cluster: Cluster
+) -> None:
+    nodes = k8s.CoreV1Api(kube_api).list_node().items
+    assert [n.metadata.name for n in nodes if n.metadata] == [cluster.node_name]
+    node = nodes[0]
+    assert node.spec is not None
+    assert not node.spec.unschedulable
+    assert node.status is not None
+    ready = [c.status for c in node.status.conditions or [] if c.type == "Ready"]
+    assert ready == ["True"]
+
+
+def test_a_service_answers_on_its_cluster_ip(kube_api: k8s.ApiClient, web_app: WebApp) -> None:
+    code, output = exec_in_pod(
+        kube_api,
+        web_app.namespace,
+        web_app.client_pod,
+        ["wget", "-qO-", f"http://{web_app.cluster_ip}/"],
+    )
+    assert (code, output.strip()) == (0, "hello from homelab-acceptance")
+
+
+def test_a_service_answers_on_its_dns_name(kube_api: k8s.ApiClient, web_app: WebApp) -> None:
+    url = f"http://web.{web_app.namespace}.svc.cluster.local/"
+    code, output = exec_in_pod(
+        kube_api, web_app.namespace, web_app.client_pod, ["wget", "-qO-", url]
+    )
+    assert (code, output.strip()) == (0, "hello from homelab-acceptance"), output
+
+
+def test_a_nodeport_answers_on_the_hosts_loopback(cluster: Cluster, web_app: WebApp) -> None:
+    host, port = cluster.node_port_address(web_app.node_port)
+    response = requests.get(f"http://{host}:{port}/", timeout=5)
+    assert response.status_code == 200
+    assert response.text.strip() == "hello from homelab-acceptance"
