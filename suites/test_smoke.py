@@ -5,12 +5,16 @@ own tests for the broken-node variants)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import requests
 from kubernetes import client as k8s
 
-from conftest import WebApp
 from homelab_acceptance.cluster import Cluster
 from homelab_acceptance.probes.pods import exec_in_pod
+
+if TYPE_CHECKING:  # the root conftest.py, which pytest loads itself
+    from conftest import WebApp
 
 
 def test_api_reports_a_kubernetes_version(cluster: Cluster) -> None:

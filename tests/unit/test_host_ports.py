@@ -10,7 +10,9 @@ def test_a_free_port_is_free() -> None:
 
 
 def test_the_preferred_block_is_used_when_free() -> None:
-    start = free_port_block(3, preferred_start=free_port_block(3, preferred_start=1, search_from=45000))
+    start = free_port_block(
+        3, preferred_start=free_port_block(3, preferred_start=1, search_from=45000)
+    )
     assert all(port_is_free(port) for port in range(start, start + 3))
 
 

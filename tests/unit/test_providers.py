@@ -15,7 +15,9 @@ def test_auto_means_debian_for_now_and_says_so() -> None:
 
 
 def test_debian_options_are_parsed() -> None:
-    cluster = open_cluster("debian://?api_port=16443&nodeports=30000-30019", progress=lambda _: None)
+    cluster = open_cluster(
+        "debian://?api_port=16443&nodeports=30000-30019", progress=lambda _: None
+    )
     assert isinstance(cluster, DebianCluster)
     assert cluster.requested_api_port == 16443
     assert cluster.node_ports == (30000, 20)

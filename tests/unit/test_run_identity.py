@@ -16,7 +16,12 @@ def test_the_current_process_is_alive() -> None:
 
 
 def test_an_exited_process_is_not_alive() -> None:
-    child = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True)
+    child = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     owner = Owner(Owner.current().host, int(child.stdout), Owner.current().start_time)
     assert not owner.is_alive()
 

@@ -20,7 +20,12 @@ def test_returns_the_first_satisfied_observation() -> None:
 
 def test_timeout_names_what_was_awaited_and_what_was_last_seen() -> None:
     with pytest.raises(WaitTimeout) as raised:
-        wait_for(lambda: Observation(False, "phase Pending"), awaiting="pod x", timeout_s=0.05, poll_s=0.01)
+        wait_for(
+            lambda: Observation(False, "phase Pending"),
+            awaiting="pod x",
+            timeout_s=0.05,
+            poll_s=0.01,
+        )
     message = str(raised.value)
     assert "waiting for pod x" in message
     assert "last seen: phase Pending" in message

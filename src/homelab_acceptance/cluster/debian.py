@@ -2,7 +2,7 @@
 container. Runs where no container registry can be reached.
 
 URL options: `debian://?api_port=N` pins the API's host port (default: a free one, chosen at
-`up()` and kept across restarts); `nodeports=30000-30049` is the NodePort range published on
+`up()` and kept across restarts); `nodeports=30000-30099` is the NodePort range published on
 127.0.0.1 (same numbers on the host when free, else the first free block above 40000).
 """
 
@@ -34,7 +34,7 @@ from homelab_acceptance.waiting import Observation, wait_for
 log = logging.getLogger(__name__)
 
 API_PORT = 6443
-DEFAULT_NODE_PORTS = (30000, 50)
+DEFAULT_NODE_PORTS = (30000, 100)
 IMPORTER = ("ctr", "--namespace", "k8s.io", "images", "import", "-")
 
 

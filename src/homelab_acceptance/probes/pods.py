@@ -9,6 +9,7 @@ from typing import Any
 from kubernetes import client as k8s
 from kubernetes.stream import stream
 
+from homelab_acceptance.errors import WaitTimeout
 from homelab_acceptance.waiting import Observation, wait_for
 
 
@@ -74,7 +75,13 @@ def exec_in_pod(
         _preload_content=False,
     )
     client.run_forever(timeout=timeout_s)
-    output = str(client.read_all())
+    if client.is_open():
+        client.close()
+        raise WaitTimeout(
+            f"command {list(command)} in pod {namespace}/{pod} still running after {timeout_s:.0f}s"
+        )
+    # The exit code lives on the error channel, which read_all() would discard: read it first.
     code = client.returncode
+    output = str(client.read_all())
     client.close()
     return (int(code) if code is not None else -1), output
