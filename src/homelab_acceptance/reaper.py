@@ -4,13 +4,14 @@
 from __future__ import annotations
 
 import contextlib
+import shutil
 from dataclasses import dataclass, field
 from typing import Any
 
 import docker
 from docker.errors import NotFound
 
-from homelab_acceptance.run_identity import KEEP_LABEL, LABEL, OWNER_LABEL, Owner
+from homelab_acceptance.run_identity import KEEP_LABEL, LABEL, OWNER_LABEL, Owner, workdirs_root
 
 
 @dataclass
@@ -20,14 +21,15 @@ class Reaped:
     containers: list[str] = field(default_factory=list)
     volumes: list[str] = field(default_factory=list)
     networks: list[str] = field(default_factory=list)
+    workdirs: list[str] = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return bool(self.containers or self.volumes or self.networks)
+        return bool(self.containers or self.volumes or self.networks or self.workdirs)
 
     def summary(self) -> str:
         return (
             f"{len(self.containers)} container(s), {len(self.volumes)} volume(s), "
-            f"{len(self.networks)} network(s)"
+            f"{len(self.networks)} network(s), {len(self.workdirs)} kubeconfig dir(s)"
         )
 
 
@@ -62,7 +64,27 @@ def reap(
         if _orphaned(network.attrs.get("Labels") or {}, everything=everything, run_id=run_id):
             _ignore_gone(network.remove)
             reaped.networks.append(network.name)
+    _reap_workdirs(client, reaped)
     return reaped
+
+
+def _reap_workdirs(client: docker.DockerClient, reaped: Reaped) -> None:
+    """Host-side directories (kubeconfigs) of runs that no longer have a node container.
+    Only this host's are visible, and only run ids (hex) are touched."""
+    root = workdirs_root()
+    if not root.is_dir():
+        return
+    living = {
+        c.labels.get(LABEL) for c in client.containers.list(all=True, filters={"label": LABEL})
+    }
+    for path in root.iterdir():
+        if (
+            path.is_dir()
+            and path.name not in living
+            and all(ch in "0123456789abcdef" for ch in path.name)
+        ):
+            shutil.rmtree(path, ignore_errors=True)
+            reaped.workdirs.append(str(path))
 
 
 def _ignore_gone(remove: Any, **kwargs: Any) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import socket
+import tempfile
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,11 @@ from pathlib import Path
 LABEL = "homelab-acceptance"
 OWNER_LABEL = "homelab-acceptance.owner"
 KEEP_LABEL = "homelab-acceptance.keep"
+
+
+def workdirs_root() -> Path:
+    """Where clusters keep host-side files (kubeconfigs), one directory per run id."""
+    return Path(tempfile.gettempdir()) / "homelab-acceptance"
 
 
 def process_start_time(pid: int) -> str | None:
@@ -71,6 +77,12 @@ class RunIdentity:
     @classmethod
     def new(cls) -> RunIdentity:
         return cls(uuid.uuid4().hex[:8], Owner.current())
+
+    def workdir(self) -> Path:
+        """This run's directory for host-side files, created private to the owner."""
+        path = workdirs_root() / self.run_id
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        return path
 
     def labels(self, keep: bool = False) -> dict[str, str]:
         labels = {LABEL: self.run_id, OWNER_LABEL: str(self.owner)}

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import shutil
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -91,7 +90,7 @@ class DebianCluster(Cluster):
         )
         started = datetime.now(UTC).replace(microsecond=0)
         self._node.start()
-        self._workdir = Path(tempfile.mkdtemp(prefix=f"{self.name}-"))
+        self._workdir = self.identity.workdir()
         self._write_kubeconfig()
         self._await_ready(started, "node start")
         version = k8s.VersionApi(self._api()).get_code()
