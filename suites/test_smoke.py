@@ -52,6 +52,13 @@ def test_a_service_answers_on_its_dns_name(kube_api: k8s.ApiClient, web_app: Web
     assert (code, output.strip()) == (0, "hello from homelab-acceptance"), output
 
 
+def test_an_unknown_service_name_does_not_resolve(kube_api: k8s.ApiClient, web_app: WebApp) -> None:
+    # Guards the DNS check above against a resolver that answers every name.
+    name = f"no-such-service.{web_app.namespace}.svc.cluster.local"
+    code, output = exec_in_pod(kube_api, web_app.namespace, web_app.client_pod, ["nslookup", name])
+    assert code != 0, output
+
+
 def test_a_nodeport_answers_on_the_hosts_loopback(cluster: Cluster, web_app: WebApp) -> None:
     host, port = cluster.node_port_address(web_app.node_port)
     response = requests.get(f"http://{host}:{port}/", timeout=5)

@@ -75,10 +75,11 @@ def cluster(request: pytest.FixtureRequest) -> Iterator[Cluster]:
     keep = config.getoption("--keep-cluster")
     identity = config.stash[run_identity_key]
     try:
+        # The spec first: a typo must not wait on Docker.
+        the_cluster = open_cluster(spec, identity, keep=keep == "always", progress=show)
         reaped = reap(connect_docker())
         if reaped:
             show(f"cleaned up after earlier runs: {reaped.summary()}")
-        the_cluster = open_cluster(spec, identity, keep=keep == "always", progress=show)
     except HomelabAcceptanceError as error:
         _fail(error)
         raise

@@ -24,12 +24,33 @@ def labelled_namespace(
         k8s.V1Namespace(metadata=k8s.V1ObjectMeta(name=name, labels={LABEL: identity.run_id}))
     )
     try:
+        wait_for(
+            lambda: _default_account_usable(api, name),
+            awaiting=f"the default ServiceAccount of namespace {name}",
+            timeout_s=timeout_s,
+        )
         yield name
     finally:
         core.delete_namespace(name)
         wait_for(
             lambda: _gone(core, name), awaiting=f"namespace {name} deleted", timeout_s=timeout_s
         )
+
+
+def _default_account_usable(api: k8s.ApiClient, namespace: str) -> Observation:
+    """Pods can be created once the namespace's default ServiceAccount exists and, before
+    Kubernetes 1.24, once its token Secret does (else: "No API token found")."""
+    try:
+        account = k8s.CoreV1Api(api).read_namespaced_service_account("default", namespace)
+    except ApiException as error:
+        if error.status == 404:
+            return Observation(False, "no default ServiceAccount yet")
+        raise
+    version = k8s.VersionApi(api).get_code()
+    minor = int("".join(ch for ch in str(version.minor) if ch.isdigit()) or "0")
+    if str(version.major) == "1" and minor < 24 and not account.secrets:
+        return Observation(False, "default ServiceAccount has no token Secret yet")
+    return Observation(True, "default ServiceAccount ready")
 
 
 def _gone(core: k8s.CoreV1Api, name: str) -> Observation:
