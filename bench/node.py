@@ -43,13 +43,16 @@ def note(message: str) -> None:
     print(f"bench: {message}", file=sys.stderr, flush=True)
 
 
-def report(name: str, samples: Sequence[float]) -> None:
+def report(name: str, samples: Sequence[float], digits: int = 1) -> None:
+    def fmt(value: float) -> str:
+        return f"{value:.{digits}f}"
+
     if len(samples) == 1:
-        print(f"{name} value={samples[0]:.1f} n=1", flush=True)
+        print(f"{name} value={fmt(samples[0])} n=1", flush=True)
         return
     print(
-        f"{name} median={statistics.median(samples):.1f} min={min(samples):.1f} "
-        f"max={max(samples):.1f} n={len(samples)}",
+        f"{name} median={fmt(statistics.median(samples))} min={fmt(min(samples))} "
+        f"max={fmt(max(samples))} n={len(samples)}",
         flush=True,
     )
 
@@ -81,7 +84,7 @@ def node_image_figures(repeat: int) -> None:
         finally:
             checker.close()
 
-    report("cached_build_check_seconds", [timed(cached_check) for _ in range(repeat)])
+    report("cached_build_check_seconds", [timed(cached_check) for _ in range(repeat)], 3)
 
 
 def cold_build_seconds() -> float:

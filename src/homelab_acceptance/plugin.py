@@ -65,6 +65,11 @@ def _fail(error: HomelabAcceptanceError) -> None:
     pytest.fail(str(error), pytrace=False)
 
 
+def _down_if_opened(opened: Cluster | None) -> None:
+    if opened is not None:
+        opened.down()
+
+
 @pytest.fixture(scope="session")
 def cluster(request: pytest.FixtureRequest) -> Iterator[Cluster]:
     """The single-node cluster under test, up and Ready; removed after the session unless
@@ -74,23 +79,22 @@ def cluster(request: pytest.FixtureRequest) -> Iterator[Cluster]:
     spec = config.getoption("--cluster") or config.getini("homelab_cluster")
     keep = config.getoption("--keep-cluster")
     identity = config.stash[run_identity_key]
+    failure: HomelabAcceptanceError | None = None
     try:
         # The spec first: a typo must not wait on Docker.
         the_cluster = open_cluster(spec, identity, keep=keep == "always", progress=show)
         reaped = reap(connect_docker())
         if reaped:
             show(f"cleaned up after earlier runs: {reaped.summary()}")
-    except HomelabAcceptanceError as error:
-        _fail(error)
-        raise
-    try:
         the_cluster.up()
     except HomelabAcceptanceError as error:
-        the_cluster.down()
-        _fail(error)
+        failure = error
     except BaseException:
-        the_cluster.down()
+        _down_if_opened(locals().get("the_cluster"))
         raise
+    if failure is not None:
+        _down_if_opened(locals().get("the_cluster"))
+        _fail(failure)  # outside the except block: one message, no chained traceback
     yield the_cluster
     failed = request.session.testsfailed > 0
     if keep == "on-failure" and failed:
