@@ -47,6 +47,8 @@ def report(name: str, samples: Sequence[float], digits: int = 1) -> None:
     def fmt(value: float) -> str:
         return f"{value:.{digits}f}"
 
+    if not samples:
+        return
     if len(samples) == 1:
         print(f"{name} value={fmt(samples[0])} n=1", flush=True)
         return
@@ -196,13 +198,11 @@ def cluster_figures(repeat: int) -> None:
                             restart_ready.append(seconds)
             finally:
                 cluster.down()
-    finally:
+    finally:  # what was measured is printed, also when a later sample failed
         logger.removeHandler(ready_log)
-    report("up_seconds", up_s)
-    if up_ready:
+        report("up_seconds", up_s)
         report("up_container_start_to_ready_seconds", up_ready)
-    report("restart_node_seconds", restart_s)
-    if restart_ready:
+        report("restart_node_seconds", restart_s)
         report("restart_container_start_to_ready_seconds", restart_ready)
 
 

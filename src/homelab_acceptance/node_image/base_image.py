@@ -25,6 +25,11 @@ def ensure_base_image(client: docker.DockerClient, progress: Callable[[str], Non
             return str(client.images.get(name).id)
         except ImageNotFound:
             continue
+    return make_base_image(client, MADE_BASE, progress)
+
+
+def make_base_image(client: docker.DockerClient, tag: str, progress: Callable[[str], None]) -> str:
+    """Make a bookworm minbase image tagged `tag` from Debian's archive; its id."""
     if shutil.which("mmdebstrap") is None:
         raise NodeImageBuildError(
             "node image: no debian:bookworm image and no mmdebstrap to make one: "
@@ -42,6 +47,6 @@ def ensure_base_image(client: docker.DockerClient, progress: Callable[[str], Non
         if result.returncode != 0:
             last = (result.stderr.strip().splitlines() or ["no output"])[-1]
             raise NodeImageBuildError(f"node image: mmdebstrap of bookworm failed: {last}")
-        repository, _, tag = MADE_BASE.partition(":")
-        client.api.import_image(src=str(rootfs), repository=repository, tag=tag)
-    return str(client.images.get(MADE_BASE).id)
+        repository, _, version = tag.partition(":")
+        client.api.import_image(src=str(rootfs), repository=repository, tag=version)
+    return str(client.images.get(tag).id)
