@@ -64,4 +64,4 @@ def web_app(
         )
         service = k8s.CoreV1Api(kube_api).read_namespaced_service("web", namespace)
         assert service.spec is not None
-        yield WebApp(namespace, str(service.spec.cluster_ip), 30080, "client")
+        yield WebApp(namespace, str(service.spec.cluster_ip), 30007, "client")

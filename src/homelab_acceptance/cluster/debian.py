@@ -2,7 +2,7 @@
 container. Runs where no container registry can be reached.
 
 URL options: `debian://?api_port=N` pins the API's host port (default: a free one, chosen at
-`up()` and kept across restarts); `nodeports=30000-30099` is the NodePort range published on
+`up()` and kept across restarts); `nodeports=30000-30031` is the NodePort range published on
 127.0.0.1 (same numbers on the host when free, else the first free block above 40000).
 """
 
@@ -24,7 +24,7 @@ from homelab_acceptance.cluster.kubeconfig import point_at_host_port, write_priv
 from homelab_acceptance.cluster.node_container import NodeContainer, NodeContainerSpec
 from homelab_acceptance.cluster.readiness import wait_until_ready
 from homelab_acceptance.docker_engine import connect_docker
-from homelab_acceptance.errors import ClusterError, WaitTimeout
+from homelab_acceptance.errors import ClusterError, PortTakenError, WaitTimeout
 from homelab_acceptance.kube_client import api_client_for
 from homelab_acceptance.node_image import ensure_node_image
 from homelab_acceptance.run_identity import RunIdentity
@@ -33,7 +33,9 @@ from homelab_acceptance.waiting import Observation, wait_for
 log = logging.getLogger(__name__)
 
 API_PORT = 6443
-DEFAULT_NODE_PORTS = (30000, 100)
+# Each published port costs the engine a proxy process, set up and torn down at every start
+# and stop: 32 keep a restart quick (100 added about 5 s to each).
+DEFAULT_NODE_PORTS = (30000, 32)
 IMPORTER = ("ctr", "--namespace", "k8s.io", "images", "import", "-")
 
 
@@ -73,23 +75,8 @@ class DebianCluster(Cluster):
     def up(self) -> None:
         self._docker = connect_docker()
         self._image = ensure_node_image(self._docker, self.progress).tag
-        self._api_port = self.requested_api_port or free_port()
-        first, count = self.node_ports
-        self._node_port_host_start = free_port_block(count, preferred_start=first)
-        published = {API_PORT: self._api_port}
-        published.update({first + i: self._node_port_host_start + i for i in range(count)})
-        self._node = NodeContainer(
-            self._docker,
-            NodeContainerSpec(
-                image=self._image,
-                name=self.name,
-                hostname=self._node_name,
-                labels=self.identity.labels(keep=self.keep),
-                published=published,
-            ),
-        )
         started = datetime.now(UTC).replace(microsecond=0)
-        self._node.start()
+        self._node = self._start_node_container()
         self._workdir = self.identity.workdir()
         self._write_kubeconfig()
         self._await_ready(started, "node start")
@@ -99,6 +86,39 @@ class DebianCluster(Cluster):
             f"cluster: debian:// node {self._node_name} Ready, Kubernetes {self._version}, "
             f"API on {LOOPBACK}:{self._api_port}, container {self._node.security_mode}"
         )
+
+    def _start_node_container(self) -> NodeContainer:
+        """Start the node on free host ports. Ports the harness chose itself may be taken
+        between the check and the start (another run starting at the same moment): then it
+        chooses again, twice at most; a port the user pinned is never changed."""
+        assert self._docker is not None
+        first, count = self.node_ports
+        preferred: int | None = first
+        for attempt in range(3):
+            self._api_port = self.requested_api_port or free_port()
+            self._node_port_host_start = free_port_block(count, preferred_start=preferred)
+            published = {API_PORT: self._api_port}
+            published.update({first + i: self._node_port_host_start + i for i in range(count)})
+            node = NodeContainer(
+                self._docker,
+                NodeContainerSpec(
+                    image=self._image,
+                    name=self.name,
+                    hostname=self._node_name,
+                    labels=self.identity.labels(keep=self.keep),
+                    published=published,
+                ),
+            )
+            self._node = node
+            try:
+                node.start()
+                return node
+            except PortTakenError:
+                node.remove()
+                if self.requested_api_port is not None or attempt == 2:
+                    raise
+                preferred = None  # not the same block again: search above 40000
+        raise AssertionError("unreachable")
 
     def restart_node(self) -> None:
         node = self._require_node()

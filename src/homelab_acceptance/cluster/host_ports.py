@@ -26,11 +26,12 @@ def free_port() -> int:
         return port
 
 
-def free_port_block(size: int, preferred_start: int, search_from: int = 40000) -> int:
+def free_port_block(size: int, preferred_start: int | None, search_from: int = 40000) -> int:
     """The first port of `size` consecutive free ports: `preferred_start` if that block is
     free (so NodePorts keep their numbers on the host), else the first free block found
     upwards of `search_from`."""
-    candidates: list[int] = [preferred_start, *range(search_from, 65536 - size, size)]
+    preferred = [] if preferred_start is None else [preferred_start]
+    candidates: list[int] = [*preferred, *range(search_from, 65536 - size, size)]
     for start in candidates:
         if all(port_is_free(port) for port in range(start, start + size)):
             return start

@@ -66,28 +66,38 @@ class NodeContainer:
 
     def start(self) -> None:
         """Create the network, the volume and the container, and start it."""
+        self.security_mode = self._security_mode_the_engine_allows()
+        log.info("node container %s runs %s", self.spec.name, self.security_mode)
         self.client.networks.create(self.network_name, driver="bridge", labels=self.spec.labels)
         self.client.volumes.create(self.volume_name, labels=self.spec.labels)
         try:
-            self._create_and_start(privileged=True)
-            self.security_mode = PRIVILEGED
-        except PortTakenError:
-            raise
+            self._create_and_start(privileged=self.security_mode == PRIVILEGED)
+        except APIError as error:
+            raise ClusterError(
+                f"node container {self.spec.name} did not start ({self.security_mode}): "
+                f"{_explanation(error)}"
+            ) from None
+
+    def _security_mode_the_engine_allows(self) -> str:
+        """Try --privileged on a throwaway container first: a failed start of the real one
+        costs seconds (its published ports are set up and torn down again)."""
+        probe_name = f"{self.spec.name}-privileged-probe"
+        try:
+            self.client.containers.run(
+                self.spec.image,
+                entrypoint=["true"],
+                name=probe_name,
+                labels=self.spec.labels,
+                privileged=True,
+                network_mode="none",
+                remove=True,
+            )
         except APIError as refused:
-            reason = _explanation(refused)
-            log.info("node container: --privileged refused (%s); using capabilities", reason)
-            self._remove_container()
-            try:
-                self._create_and_start(privileged=False)
-            except PortTakenError:
-                raise
-            except APIError as error:
-                raise ClusterError(
-                    f"node container {self.spec.name} did not start, privileged ({reason}) "
-                    f"nor with capabilities ({_explanation(error)})"
-                ) from None
-            self.security_mode = CAPABILITIES
-        log.info("node container %s runs %s", self.spec.name, self.security_mode)
+            with contextlib.suppress(NotFound):
+                self.client.containers.get(probe_name).remove(force=True)
+            log.info("node container: --privileged refused (%s)", _explanation(refused))
+            return CAPABILITIES
+        return PRIVILEGED
 
     def _create_and_start(self, *, privileged: bool) -> None:
         api = self.client.api

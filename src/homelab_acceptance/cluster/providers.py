@@ -20,7 +20,7 @@ DEFAULT_SPEC = "auto"
 
 
 def parse_node_ports(text: str) -> tuple[int, int]:
-    """ "30000-30049" -> (30000, 50): first port and count of the published NodePort range."""
+    """ "30000-30031" -> (30000, 32): first port and count of the published NodePort range."""
     first, _, last = text.partition("-")
     if not (first.isdigit() and last.isdigit()) or not 30000 <= int(first) <= int(last) <= 32767:
         raise ConfigurationError(
