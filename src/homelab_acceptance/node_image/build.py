@@ -5,6 +5,7 @@ A second `ensure_node_image` with nothing changed finds the tagged image and ret
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 import threading
@@ -66,7 +67,23 @@ def ensure_node_image(
             pass
     progress(f"node image: building {tag} (cold: about 10 min on 2 cores; cached afterwards)")
     _build(client, tag, base_id, progress)
+    _remove_superseded(client, tag, progress)
     return NodeImage(tag, built=True)
+
+
+def _remove_superseded(
+    client: docker.DockerClient, current: str, progress: Callable[[str], None]
+) -> None:
+    """Node images of earlier recipes take ~650 MB each: remove those no container uses."""
+    in_use = {c.attrs.get("Image") for c in client.containers.list(all=True)}
+    for image in client.images.list(name=REPOSITORY):
+        tags = [t for t in image.tags if t != current]
+        if image.id in in_use or current in image.tags or not tags:
+            continue
+        for tag in tags:
+            with contextlib.suppress(APIError):
+                client.images.remove(tag)
+        progress(f"node image: removed superseded {', '.join(tags)}")
 
 
 def _build(
