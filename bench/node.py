@@ -1,4 +1,3 @@
-# mypy: disable-error-code="import-untyped"
 """Figures for the debian:// node: image build and size, up(), restart_node(), peak RSS.
 
 Prints one line per figure on stdout (progress goes to stderr); asserts nothing. See
