@@ -206,7 +206,8 @@ class DebianCluster(Cluster):
     def _await_ready(self, since: datetime, what: str) -> None:
         started = time.monotonic()
         try:
-            wait_until_ready(self._api(), self._node_name, since, self.ready_timeout_s, what)
+            api = api_client_for(self.kubeconfig_path, retries=0)
+            wait_until_ready(api, self._node_name, since, self.ready_timeout_s, what)
         except WaitTimeout as error:
             raise ClusterError(f"{error}; node log: {self._node_log_tail()}") from None
         log.info("%s: ready after %.1fs", what, time.monotonic() - started)
