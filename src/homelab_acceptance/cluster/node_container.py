@@ -9,12 +9,16 @@ refuse --privileged (ENVIRONMENT.md), and `security_mode` says which.
 from __future__ import annotations
 
 import contextlib
+import io
 import logging
 import shutil
 import subprocess
+import tarfile
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
 import docker
 from docker.errors import APIError, NotFound
@@ -46,6 +50,15 @@ class NodeContainerSpec:
     hostname: str
     labels: dict[str, str]
     published: dict[int, int] = field(default_factory=dict)
+    #: Where the node keeps its state; the labelled volume is mounted here.
+    state_dir: str = STATE_DIR
+    #: Arguments to the image's entrypoint (K3S: `server …`).
+    command: tuple[str, ...] = ()
+    #: A command of the image that exits at once, for the --privileged probe.
+    probe_command: tuple[str, ...] = ("true",)
+    #: Files put into the container before it starts: absolute path -> content, or a host
+    #: file to copy (streamed: air-gap image archives can be large).
+    files: dict[str, bytes | Path] = field(default_factory=dict)
 
 
 class NodeContainer:
@@ -71,7 +84,8 @@ class NodeContainer:
         self.client.networks.create(self.network_name, driver="bridge", labels=self.spec.labels)
         self.client.volumes.create(self.volume_name, labels=self.spec.labels)
         try:
-            self._create_and_start(privileged=self.security_mode == PRIVILEGED)
+            self.create(privileged=self.security_mode == PRIVILEGED)
+            self._start()
         except APIError as error:
             raise ClusterError(
                 f"node container {self.spec.name} did not start ({self.security_mode}): "
@@ -85,7 +99,7 @@ class NodeContainer:
         try:
             self.client.containers.run(
                 self.spec.image,
-                entrypoint=["true"],
+                entrypoint=list(self.spec.probe_command),
                 name=probe_name,
                 labels=self.spec.labels,
                 privileged=True,
@@ -99,12 +113,13 @@ class NodeContainer:
             return CAPABILITIES
         return PRIVILEGED
 
-    def _create_and_start(self, *, privileged: bool) -> None:
+    def create(self, *, privileged: bool) -> None:
+        """Create the container (not started) with its files in place."""
         api = self.client.api
         security: dict[str, Any] = {"privileged": True} if privileged else dict(_CAPABILITY_OPTIONS)
         host_config = api.create_host_config(
             binds={
-                self.volume_name: {"bind": STATE_DIR, "mode": "rw"},
+                self.volume_name: {"bind": self.spec.state_dir, "mode": "rw"},
                 "/sys/fs/cgroup": {"bind": "/sys/fs/cgroup", "mode": "rw"},
                 "/lib/modules": {"bind": "/lib/modules", "mode": "ro"},
             },
@@ -122,6 +137,7 @@ class NodeContainer:
             host_config["ReadonlyPaths"] = []
         api.create_container(
             self.spec.image,
+            command=list(self.spec.command) or None,
             name=self.spec.name,
             hostname=self.spec.hostname,
             labels=self.spec.labels,
@@ -133,8 +149,15 @@ class NodeContainer:
             stop_signal="SIGTERM",
             detach=True,
         )
+        if self.spec.files:
+            with tempfile.TemporaryFile() as archive:
+                _write_tar(archive, self.spec.files)
+                archive.seek(0)
+                api.put_archive(self.spec.name, "/", archive)
+
+    def _start(self) -> None:
         try:
-            api.start(self.spec.name)
+            self.client.api.start(self.spec.name)
         except APIError as error:
             text = _explanation(error)
             if "port is already allocated" in text or "address already in use" in text:
@@ -216,6 +239,20 @@ class NodeContainer:
             return self.client.containers.get(self.spec.name)
         except NotFound:
             raise ClusterError(f"node container {self.spec.name} is gone") from None
+
+
+def _write_tar(target: IO[bytes], files: dict[str, bytes | Path]) -> None:
+    """Write a tar archive of `files` (paths relative to /) for put_archive."""
+    with tarfile.open(fileobj=target, mode="w") as archive:
+        for path, content in files.items():
+            name = path.lstrip("/")
+            if isinstance(content, Path):
+                archive.add(content, arcname=name, recursive=False)
+                continue
+            entry = tarfile.TarInfo(name)
+            entry.size = len(content)
+            entry.mode = 0o600
+            archive.addfile(entry, io.BytesIO(content))
 
 
 def _explanation(error: APIError) -> str:

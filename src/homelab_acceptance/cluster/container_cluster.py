@@ -1,0 +1,224 @@
+"""The lifecycle every node-in-a-container provider shares (debian:// and k3s://): ports
+chosen free at `up()` and kept across restarts, the kubeconfig written for the host, readiness
+awaited, the container, volume and network removed at `down()`."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import time
+from abc import abstractmethod
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+import docker
+from kubernetes import client as k8s
+
+from homelab_acceptance.cluster.contract import Cluster
+from homelab_acceptance.cluster.host_ports import LOOPBACK, free_port, free_port_block
+from homelab_acceptance.cluster.kubeconfig import point_at_host_port, write_private
+from homelab_acceptance.cluster.node_container import NodeContainer, NodeContainerSpec
+from homelab_acceptance.cluster.readiness import wait_until_ready
+from homelab_acceptance.docker_engine import connect_docker
+from homelab_acceptance.errors import ClusterError, PortTakenError, WaitTimeout
+from homelab_acceptance.kube_client import api_client_for
+from homelab_acceptance.run_identity import RunIdentity
+from homelab_acceptance.waiting import Observation, wait_for
+
+log = logging.getLogger(__name__)
+
+API_PORT = 6443
+# Each published port costs the engine a proxy process, set up and torn down at every start
+# and stop: 32 keep a restart quick (100 added about 5 s to each).
+DEFAULT_NODE_PORTS = (30000, 32)
+IMPORTER = ("ctr", "--namespace", "k8s.io", "images", "import", "-")
+
+
+class ContainerCluster(Cluster):
+    """A single-node cluster whose node is one Docker container. Subclasses say which image
+    runs and how (`_prepare_image`, `_node_spec`); the lifecycle is shared."""
+
+    #: Where the node writes its admin kubeconfig.
+    node_kubeconfig = ""
+
+    def __init__(
+        self,
+        identity: RunIdentity | None = None,
+        *,
+        api_port: int | None = None,
+        node_ports: tuple[int, int] = DEFAULT_NODE_PORTS,
+        keep: bool = False,
+        ready_timeout_s: float = 120.0,
+        progress: Callable[[str], None] = print,
+    ) -> None:
+        self.identity = identity or RunIdentity.new()
+        self.requested_api_port = api_port
+        self.node_ports = node_ports
+        self.keep = keep
+        self.ready_timeout_s = ready_timeout_s
+        self.progress = progress
+        self.name = f"homelab-acceptance-{self.identity.run_id}"
+        self._node_name = f"homelab-{self.identity.run_id}"
+        self._docker: docker.DockerClient | None = None
+        self._node: NodeContainer | None = None
+        self._workdir: Path | None = None
+        self._api_port = 0
+        self._node_port_host_start = 0
+        self._version = ""
+        self._image = ""
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def up(self) -> None:
+        self._docker = connect_docker()
+        self._image = self._prepare_image(self._docker)
+        started = datetime.now(UTC).replace(microsecond=0)
+        self._node = self._start_node_container()
+        self._workdir = self.identity.workdir()
+        self._write_kubeconfig()
+        self._await_ready(started, "node start")
+        version = k8s.VersionApi(self._api()).get_code()
+        self._version = str(version.git_version)
+        self.progress(
+            f"cluster: {self.provider}:// node {self._node_name} Ready, "
+            f"Kubernetes {self._version}, API on {LOOPBACK}:{self._api_port}, "
+            f"container {self._node.security_mode}"
+        )
+
+    def _start_node_container(self) -> NodeContainer:
+        """Start the node on free host ports. Ports the harness chose itself may be taken
+        between the check and the start (another run starting at the same moment): then it
+        chooses again, twice at most; a port the user pinned is never changed."""
+        assert self._docker is not None
+        first, count = self.node_ports
+        preferred: int | None = first
+        for attempt in range(3):
+            self._api_port = self.requested_api_port or free_port()
+            self._node_port_host_start = free_port_block(count, preferred_start=preferred)
+            published = {API_PORT: self._api_port}
+            published.update({first + i: self._node_port_host_start + i for i in range(count)})
+            published.update(self._extra_published())
+            node = NodeContainer(self._docker, self._node_spec(published))
+            self._node = node
+            try:
+                node.start()
+                return node
+            except PortTakenError:
+                node.remove()
+                if self.requested_api_port is not None or attempt == 2:
+                    raise
+                preferred = None  # not the same block again: search above 40000
+        raise AssertionError("unreachable")
+
+    def restart_node(self) -> None:
+        node = self._require_node()
+        since = datetime.now(UTC).replace(microsecond=0)
+        node.restart()
+        self._await_ready(since, "node restart")
+
+    def down(self) -> None:
+        if self._node is not None and not self.keep:
+            self._node.remove()
+        if self._workdir is not None and not self.keep:
+            shutil.rmtree(self._workdir, ignore_errors=True)
+
+    def import_images(self, images: Sequence[str]) -> None:
+        node = self._require_node()
+        for image in images:
+            node.import_image(image, IMPORTER)
+
+    # -- facts -------------------------------------------------------------------------------
+
+    @property
+    def kubeconfig_path(self) -> Path:
+        if self._workdir is None:
+            raise ClusterError("the cluster is not up: no kubeconfig yet")
+        return self._workdir / "kubeconfig"
+
+    @property
+    def kubernetes_version(self) -> str:
+        return self._version
+
+    @property
+    def node_name(self) -> str:
+        return self._node_name
+
+    @property
+    def node(self) -> NodeContainer:
+        return self._require_node()
+
+    def node_port_address(self, node_port: int) -> tuple[str, int]:
+        first, count = self.node_ports
+        if not first <= node_port < first + count:
+            raise ClusterError(
+                f"NodePort {node_port} is not published to the host: {self.provider}:// publishes "
+                f"{first}-{first + count - 1} (URL option nodeports=FIRST-LAST)"
+            )
+        return LOOPBACK, self._node_port_host_start + node_port - first
+
+    def describe(self) -> dict[str, str]:
+        return {
+            "provider": f"{self.provider}://",
+            "kubernetes_version": self._version,
+            "node_image": self._image,
+            "node_container": self.name,
+            "security_mode": self._node.security_mode if self._node else "not started",
+            "api": f"https://{LOOPBACK}:{self._api_port}",
+        }
+
+    # -- what a provider says ----------------------------------------------------------------
+
+    @abstractmethod
+    def _prepare_image(self, client: docker.DockerClient) -> str:
+        """The node image's reference, made present locally (built, found or pulled)."""
+
+    @abstractmethod
+    def _node_spec(self, published: dict[int, int]) -> NodeContainerSpec:
+        """How the node container runs, given the ports it publishes."""
+
+    def _extra_published(self) -> dict[int, int]:
+        """Container ports to publish besides the API and the NodePorts (e.g. ingress)."""
+        return {}
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _require_node(self) -> NodeContainer:
+        if self._node is None:
+            raise ClusterError("the cluster is not up: call up() first")
+        return self._node
+
+    def _api(self) -> k8s.ApiClient:
+        return api_client_for(self.kubeconfig_path)
+
+    def _write_kubeconfig(self) -> None:
+        node = self._require_node()
+
+        def admin_kubeconfig() -> Observation:
+            code, output = node.exec(["cat", self.node_kubeconfig])
+            if code == 0:
+                return Observation(True, output)
+            return Observation(False, f"{output.strip()} (container {node.logs(5).strip()})")
+
+        try:
+            text = wait_for(
+                admin_kubeconfig, awaiting="the node's admin kubeconfig", timeout_s=60
+            ).seen
+        except WaitTimeout as error:
+            raise ClusterError(f"{error}; node log: {self._node_log_tail()}") from None
+        write_private(self.kubeconfig_path, point_at_host_port(text, self._api_port))
+
+    def _await_ready(self, since: datetime, what: str) -> None:
+        started = time.monotonic()
+        try:
+            api = api_client_for(self.kubeconfig_path, retries=0)
+            wait_until_ready(api, self._node_name, since, self.ready_timeout_s, what)
+        except WaitTimeout as error:
+            raise ClusterError(f"{error}; node log: {self._node_log_tail()}") from None
+        log.info("%s: ready after %.1fs", what, time.monotonic() - started)
+
+    def _node_log_tail(self) -> str:
+        node = self._require_node()
+        if not node.is_running():
+            return "container stopped: " + " | ".join(node.logs(5).strip().splitlines())
+        return " | ".join(node.logs(3).strip().splitlines()) or "(empty)"
