@@ -22,7 +22,10 @@ def test_a_bad_cluster_spec_fails_each_test_with_one_line_and_no_traceback(tmp_p
     (tmp_path / "test_uses_cluster.py").write_text("def test_needs_a_cluster(cluster):\n    pass\n")
     result = run_pytest(tmp_path, "--cluster", "bogus://x")
     assert result.returncode == 1
-    message = "cluster spec 'bogus://x': unknown provider; use one of debian:// or auto"
+    message = (
+        "cluster spec 'bogus://x': unknown provider; "
+        "use one of debian://, k3s://, k3d://, kubeconfig:// or auto"
+    )
     details = result.stdout.split("short test summary info")[0]
     assert details.count(message) == 1, result.stdout
     assert "Traceback" not in result.stdout
