@@ -37,11 +37,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default="never",
         help="keep the cluster after the run: never (default), on-failure, always",
     )
+    group.addoption(
+        "--allow-disruptive",
+        action="store_true",
+        help="run disruptive checks (node restart, drain) on an existing kubeconfig:// cluster",
+    )
     parser.addini("homelab_cluster", "default cluster spec for this project", default=DEFAULT_SPEC)
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.stash[run_identity_key] = RunIdentity.new()
+    config.addinivalue_line(
+        "markers",
+        "disruptive: restarts or drains the node; on an existing (kubeconfig://) cluster it "
+        "runs only with --allow-disruptive",
+    )
 
 
 def progress_printer(config: pytest.Config) -> Callable[[str], None]:
@@ -109,3 +119,16 @@ def cluster(request: pytest.FixtureRequest) -> Iterator[Cluster]:
 def kube_api(cluster: Cluster) -> k8s.ApiClient:
     """A Kubernetes API client for the cluster under test."""
     return api_client_for(cluster.kubeconfig_path)
+
+
+@pytest.fixture(autouse=True)
+def _disruptive_guard(request: pytest.FixtureRequest) -> None:
+    """Skip a `disruptive` check on a cluster the harness did not create, unless allowed."""
+    if request.node.get_closest_marker("disruptive") is None:
+        return
+    the_cluster: Cluster = request.getfixturevalue("cluster")
+    if not the_cluster.ephemeral and not request.config.getoption("--allow-disruptive"):
+        pytest.skip(
+            f"disruptive check not run on {the_cluster.provider}:// (a cluster the harness did "
+            "not create): pass --allow-disruptive to run it"
+        )

@@ -97,6 +97,7 @@ def _restarted_and_ready(core: k8s.CoreV1Api, namespace: str) -> Observation:
     )
 
 
+@pytest.mark.disruptive
 def test_zz_a_pvc_binds_and_its_data_survives_a_node_restart(
     request: pytest.FixtureRequest,
     cluster: DebianCluster,

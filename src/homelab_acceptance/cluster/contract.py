@@ -19,6 +19,9 @@ class Cluster(ABC):
 
     #: The provider's URL scheme, e.g. "debian".
     provider: str
+    #: True when the harness created the cluster and may disrupt it freely; False for an
+    #: existing cluster, where disruptive checks need an explicit opt-in.
+    ephemeral: bool = True
 
     @abstractmethod
     def up(self) -> None:

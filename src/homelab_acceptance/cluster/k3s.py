@@ -63,7 +63,8 @@ def image_unavailable_reason(
             client.images.pull(image)
             outcome["reason"] = None
         except DockerException as error:
-            outcome["reason"] = " ".join(str(error).split())[:200]
+            text = getattr(error, "explanation", None) or str(error)
+            outcome["reason"] = " ".join(str(text).split())[:200]
 
     puller = threading.Thread(target=pull, daemon=True)
     puller.start()
