@@ -81,8 +81,7 @@ def test_without_the_k3d_binary_up_is_one_line_and_leaves_nothing() -> None:
     message = str(raised.value)
     assert message.startswith("k3d:// needs the k3d binary on PATH")
     assert "--cluster debian://" in message
-    assert not cluster.kubeconfig_path.parent.exists() or not any(
-        cluster.kubeconfig_path.parent.iterdir()
+    assert not (workdirs_root() / cluster.identity.run_id).exists()
     )
 
 
