@@ -82,7 +82,6 @@ def test_without_the_k3d_binary_up_is_one_line_and_leaves_nothing() -> None:
     assert message.startswith("k3d:// needs the k3d binary on PATH")
     assert "--cluster debian://" in message
     assert not (workdirs_root() / cluster.identity.run_id).exists()
-    )
 
 
 def test_a_bad_config_is_reported_before_looking_for_k3d(tmp_path: Path) -> None:
