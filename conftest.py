@@ -3,7 +3,8 @@ image built from Debian's busybox-static, and a web app deployed from fixtures/w
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,19 +18,25 @@ from homelab_acceptance.local_images import build_local_image
 from homelab_acceptance.plugin import progress_printer, run_identity_key
 from homelab_acceptance.probes.namespaces import labelled_namespace
 from homelab_acceptance.probes.pods import wait_pod_running
-from homelab_acceptance.waiting import Observation, wait_for
+from homelab_acceptance.probes.services import wait_service_ready
+from homelab_acceptance.run_identity import RunIdentity
 
 FIXTURES = Path(__file__).parent / "fixtures"
 BUSYBOX_IMAGE = "homelab-acceptance/busybox:1.35"
 
 
 @pytest.fixture(scope="session")
-def busybox_image(request: pytest.FixtureRequest, cluster: Cluster) -> str:
-    """The busybox image, built locally and imported into the cluster's node."""
+def built_busybox_image(request: pytest.FixtureRequest) -> str:
+    """The busybox image, built locally (not yet in any cluster)."""
     show = progress_printer(request.config)
-    build_local_image(connect_docker(), FIXTURES / "images" / "busybox", BUSYBOX_IMAGE, show)
-    cluster.import_images([BUSYBOX_IMAGE])
-    return BUSYBOX_IMAGE
+    return build_local_image(connect_docker(), FIXTURES / "images" / "busybox", BUSYBOX_IMAGE, show)
+
+
+@pytest.fixture(scope="session")
+def busybox_image(cluster: Cluster, built_busybox_image: str) -> str:
+    """The busybox image, imported into the session's cluster."""
+    cluster.import_images([built_busybox_image])
+    return built_busybox_image
 
 
 @dataclass(frozen=True)
@@ -40,28 +47,30 @@ class WebApp:
     client_pod: str
 
 
-def _has_ready_endpoint(api: k8s.ApiClient, namespace: str) -> Observation:
-    endpoints = k8s.CoreV1Api(api).read_namespaced_endpoints("web", namespace)
-    addresses = [a.ip for s in endpoints.subsets or [] for a in s.addresses or []]
-    return Observation(bool(addresses), f"endpoints of web: {addresses or 'none ready'}")
+@contextmanager
+def deployed_web_app(api: k8s.ApiClient, identity: RunIdentity, purpose: str) -> Iterator[WebApp]:
+    """fixtures/workloads/web.yaml in a namespace of its own, serving; removed afterwards."""
+    with labelled_namespace(api, identity, purpose) as namespace:
+        k8s_utils.create_from_yaml(
+            api, str(FIXTURES / "workloads" / "web.yaml"), namespace=namespace
+        )
+        wait_pod_running(api, namespace, "client")
+        wait_service_ready(api, namespace, "web")
+        service = k8s.CoreV1Api(api).read_namespaced_service("web", namespace)
+        assert service.spec is not None
+        yield WebApp(namespace, str(service.spec.cluster_ip), 30007, "client")
+
+
+@pytest.fixture(scope="session")
+def deploy_web_app() -> Callable[[k8s.ApiClient, RunIdentity, str], AbstractContextManager[WebApp]]:
+    """For tests that run their own cluster: deploy the web app into it."""
+    return deployed_web_app
 
 
 @pytest.fixture(scope="session")
 def web_app(
     request: pytest.FixtureRequest, kube_api: k8s.ApiClient, busybox_image: str
 ) -> Iterator[WebApp]:
-    """fixtures/workloads/web.yaml deployed in a namespace of its own, serving."""
-    identity = request.config.stash[run_identity_key]
-    with labelled_namespace(kube_api, identity, "web") as namespace:
-        k8s_utils.create_from_yaml(
-            kube_api, str(FIXTURES / "workloads" / "web.yaml"), namespace=namespace
-        )
-        wait_pod_running(kube_api, namespace, "client")
-        wait_for(
-            lambda: _has_ready_endpoint(kube_api, namespace),
-            awaiting=f"a ready endpoint behind Service {namespace}/web",
-            timeout_s=90,
-        )
-        service = k8s.CoreV1Api(kube_api).read_namespaced_service("web", namespace)
-        assert service.spec is not None
-        yield WebApp(namespace, str(service.spec.cluster_ip), 30007, "client")
+    """The web app on the session's cluster."""
+    with deployed_web_app(kube_api, request.config.stash[run_identity_key], "web") as app:
+        yield app

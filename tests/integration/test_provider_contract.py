@@ -1,0 +1,222 @@
+"""The Cluster contract, one suite for every provider that creates its cluster.
+
+Each provider runs these same tests; a provider is skipped only when its prerequisite is
+absent here (the rancher/k3s image, the k3d binary), with the reason, so that on a machine
+with them the K3S providers are exercised for real. debian:// reuses the session's cluster.
+The node restart runs last for each provider: it disturbs the cluster."""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from typing import Any
+
+import pytest
+import requests
+import yaml
+from kubernetes import client as k8s
+
+from homelab_acceptance.cluster import Cluster, open_cluster
+from homelab_acceptance.cluster.k3s import DEFAULT_IMAGE, image_unavailable_reason
+from homelab_acceptance.cluster.node_container import CAPABILITIES, PRIVILEGED
+from homelab_acceptance.docker_engine import connect_docker
+from homelab_acceptance.kube_client import api_client_for, raw_get
+from homelab_acceptance.plugin import progress_printer, run_identity_key
+from homelab_acceptance.probes.namespaces import labelled_namespace
+from homelab_acceptance.probes.pods import exec_in_pod, wait_pod_running, why_not_ready
+from homelab_acceptance.run_identity import LABEL
+from homelab_acceptance.waiting import Observation, wait_for
+
+PROVIDER_SPECS = ["debian://", "k3s://", "k3d://k3d-config.yaml"]
+HELLO = "hello from homelab-acceptance"
+
+
+def missing_prerequisite(spec: str) -> str | None:
+    if spec.startswith("k3d://") and shutil.which("k3d") is None:
+        return "no k3d binary on PATH"
+    if spec.startswith(("k3s://", "k3d://")):
+        reason = image_unavailable_reason(connect_docker(), DEFAULT_IMAGE, pull_timeout_s=10)
+        if reason is not None:
+            return f"{DEFAULT_IMAGE} is {reason}"
+    return None
+
+
+@pytest.fixture(scope="module", params=PROVIDER_SPECS)
+def provider_cluster(request: pytest.FixtureRequest) -> Iterator[Cluster]:
+    spec: str = request.param
+    missing = missing_prerequisite(spec)
+    if missing is not None:
+        pytest.skip(f"{spec} not exercised here: {missing}")
+    session_cluster: Cluster = request.getfixturevalue("cluster")
+    if session_cluster.provider == spec.partition("://")[0]:
+        yield session_cluster
+        return
+    show = progress_printer(request.config)
+    with open_cluster(spec, progress=show) as own:
+        yield own
+
+
+@pytest.fixture(scope="module")
+def provider_api(provider_cluster: Cluster) -> k8s.ApiClient:
+    return api_client_for(provider_cluster.kubeconfig_path)
+
+
+@pytest.fixture(scope="module")
+def provider_busybox(provider_cluster: Cluster, built_busybox_image: str) -> str:
+    provider_cluster.import_images([built_busybox_image])
+    return built_busybox_image
+
+
+def the_clusters_containers(cluster: Cluster) -> list[Any]:
+    client = connect_docker()
+    run_id = getattr(cluster, "identity").run_id  # noqa: B009 - every creating provider has one
+    found = client.containers.list(filters={"label": f"{LABEL}={run_id}"})
+    if cluster.provider == "k3d":
+        found += client.containers.list(filters={"label": f"k3d.cluster=hla-{run_id}"})
+    return found
+
+
+def test_kubeconfig_is_private_and_points_at_loopback(provider_cluster: Cluster) -> None:
+    path = provider_cluster.kubeconfig_path
+    assert path.stat().st_mode & 0o777 == 0o600
+    server = yaml.safe_load(path.read_text())["clusters"][0]["cluster"]["server"]
+    assert server.startswith("https://127.0.0.1:")
+
+
+def test_the_version_is_reported(provider_cluster: Cluster) -> None:
+    assert provider_cluster.kubernetes_version.startswith("v1.")
+
+
+def test_published_ports_listen_on_loopback_only(provider_cluster: Cluster) -> None:
+    containers = the_clusters_containers(provider_cluster)
+    assert containers
+    bindings = [b for c in containers for ports in c.ports.values() for b in ports or []]
+    assert bindings
+    assert {b["HostIp"] for b in bindings} == {"127.0.0.1"}
+
+
+def test_the_node_container_mode_is_reported(provider_cluster: Cluster) -> None:
+    mode = provider_cluster.describe().get("security_mode")
+    if mode is None:
+        pytest.skip(f"{provider_cluster.provider}:// does not run the node container itself")
+    assert mode in (PRIVILEGED, CAPABILITIES)
+
+
+def test_the_default_storage_class_is_local_path(provider_api: k8s.ApiClient) -> None:
+    default = [
+        c.metadata.name
+        for c in k8s.StorageV1Api(provider_api).list_storage_class().items
+        if c.metadata
+        and (c.metadata.annotations or {}).get("storageclass.kubernetes.io/is-default-class")
+        == "true"
+    ]
+    assert default == ["local-path"]
+
+
+def test_kubelet_and_cadvisor_metrics_are_reachable_for_prometheus(
+    provider_cluster: Cluster, provider_api: k8s.ApiClient
+) -> None:
+    node = provider_cluster.node_name
+    status, body = raw_get(provider_api, f"/api/v1/nodes/{node}/proxy/metrics/cadvisor")
+    assert status == 200
+    assert "container_cpu_usage_seconds_total" in body
+    status, body = raw_get(provider_api, f"/api/v1/nodes/{node}/proxy/metrics")
+    assert status == 200
+    assert "kubelet_running_pods" in body or "kubelet_running_pod_count" in body
+
+
+def test_a_pod_from_a_local_image_serves_on_cluster_ip_dns_name_and_node_port(
+    request: pytest.FixtureRequest,
+    provider_cluster: Cluster,
+    provider_api: k8s.ApiClient,
+    provider_busybox: str,
+    deploy_web_app: Callable[..., AbstractContextManager[Any]],
+) -> None:
+    identity = request.config.stash[run_identity_key]
+    with deploy_web_app(provider_api, identity, "contract") as app:
+        for url in (f"http://{app.cluster_ip}/", f"http://web.{app.namespace}.svc.cluster.local/"):
+            code, output = exec_in_pod(
+                provider_api, app.namespace, app.client_pod, ["wget", "-qO-", url]
+            )
+            assert (code, output.strip()) == (0, HELLO), url
+        if provider_cluster.provider == "k3d":
+            return  # k3d publishes only the ports its config names
+        host, port = provider_cluster.node_port_address(app.node_port)
+        assert requests.get(f"http://{host}:{port}/", timeout=5).text.strip() == HELLO
+
+
+def _keeper_pod(claim: str, image: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "keeper"},
+        "spec": {
+            "terminationGracePeriodSeconds": 0,
+            "containers": [
+                {
+                    "name": "keeper",
+                    "image": image,
+                    "imagePullPolicy": "Never",
+                    "command": ["sleep", "3600"],
+                    "volumeMounts": [{"name": "data", "mountPath": "/data"}],
+                }
+            ],
+            "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": claim}}],
+        },
+    }
+
+
+def _restarted_and_ready(core: k8s.CoreV1Api, namespace: str) -> Observation:
+    pod = core.read_namespaced_pod("keeper", namespace)
+    statuses = (pod.status.container_statuses if pod.status else None) or []
+    restarted = bool(statuses) and statuses[0].restart_count >= 1 and bool(statuses[0].ready)
+    restarts = [s.restart_count for s in statuses]
+    return Observation(restarted, f"{why_not_ready(pod)}; restarts {restarts}")
+
+
+@pytest.mark.disruptive
+def test_zz_a_pvc_binds_and_its_data_survives_a_node_restart(
+    request: pytest.FixtureRequest,
+    provider_cluster: Cluster,
+    provider_api: k8s.ApiClient,
+    provider_busybox: str,
+) -> None:
+    core = k8s.CoreV1Api(provider_api)
+    identity = request.config.stash[run_identity_key]
+    marker = uuid.uuid4().hex
+    kubeconfig_before = provider_cluster.kubeconfig_path.read_text()
+    with labelled_namespace(provider_api, identity, "pvc") as namespace:
+        core.create_namespaced_persistent_volume_claim(
+            namespace,
+            k8s.V1PersistentVolumeClaim(
+                metadata=k8s.V1ObjectMeta(name="data"),
+                spec=k8s.V1PersistentVolumeClaimSpec(
+                    access_modes=["ReadWriteOnce"],
+                    resources=k8s.V1VolumeResourceRequirements(requests={"storage": "16Mi"}),
+                ),
+            ),
+        )
+        core.create_namespaced_pod(namespace, _keeper_pod("data", provider_busybox))
+        wait_pod_running(provider_api, namespace, "keeper")
+        claim = core.read_namespaced_persistent_volume_claim("data", namespace)
+        assert claim.status is not None
+        assert claim.status.phase == "Bound"
+        assert claim.spec is not None
+        assert claim.spec.storage_class_name == "local-path"
+        write = ["sh", "-c", f"echo {marker} > /data/marker"]
+        code, output = exec_in_pod(provider_api, namespace, "keeper", write)
+        assert code == 0, output
+
+        provider_cluster.restart_node()
+
+        # Same kubeconfig, same port: the restart kept the published API port.
+        assert provider_cluster.kubeconfig_path.read_text() == kubeconfig_before
+        wait_for(
+            lambda: _restarted_and_ready(core, namespace),
+            awaiting="pod keeper restarted by the node restart and ready again",
+            timeout_s=120,
+        )
+        code, output = exec_in_pod(provider_api, namespace, "keeper", ["cat", "/data/marker"])
+        assert (code, output.strip()) == (0, marker)
