@@ -1,0 +1,278 @@
+"""The stack spec (stack.yaml): what the stack is made of and what must hold once it is up.
+
+Validated against `stack.schema.json` (published for editors: point a YAML language server at
+it), then for what a schema cannot say (paths exist, names unique). Every error is one line
+naming the file, the line and the field; nothing is applied when the spec is invalid.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+from yaml.nodes import MappingNode, Node, SequenceNode
+
+from homelab_acceptance.errors import ConfigurationError
+
+DEFAULT_STACK = Path("stack/stack.yaml")
+
+
+class StackSpecError(ConfigurationError):
+    """stack.yaml is not a valid stack spec. Its message is always one line: line breaks in
+    names taken from the file are shown escaped."""
+
+    def __init__(self, message: str) -> None:
+        escaped = message.replace("\r", "\\r").replace("\n", "\\n")
+        super().__init__(escaped)
+
+
+@dataclass(frozen=True)
+class Image:
+    name: str
+    build: Path | None = None
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    service: str
+    port: int
+    path: str = "/"
+    status: int = 200
+    body: str | None = None
+    node_port: int | None = None
+
+
+@dataclass(frozen=True)
+class Metric:
+    query: str
+    moves: bool = False
+    within_s: float = 120.0
+
+
+@dataclass(frozen=True)
+class LogLine:
+    selector: str
+    contains: str
+    within_s: float = 120.0
+
+
+@dataclass(frozen=True)
+class Alert:
+    name: str
+    scale_to_zero: str | None = None
+    within_s: float = 300.0
+
+
+@dataclass(frozen=True)
+class Expectations:
+    endpoints: tuple[Endpoint, ...] = ()
+    metrics: tuple[Metric, ...] = ()
+    logs: tuple[LogLine, ...] = ()
+    alerts: tuple[Alert, ...] = ()
+
+
+@dataclass(frozen=True)
+class Component:
+    name: str
+    provisioner: str
+    source: Path
+    namespace: str
+    values: tuple[Path, ...] = ()
+    settle_timeout_s: float = 180.0
+    images: tuple[Image, ...] = ()
+    expect: Expectations = field(default_factory=Expectations)
+
+
+@dataclass(frozen=True)
+class StoredClaim:
+    namespace: str
+    claim: str
+
+
+@dataclass(frozen=True)
+class Limits:
+    downtime_budget_s: float | None = None
+    recovery_budget_s: float | None = None
+    persistent_storage: tuple[StoredClaim, ...] = ()
+
+
+@dataclass(frozen=True)
+class Stack:
+    path: Path
+    name: str
+    components: tuple[Component, ...]
+    limits: Limits = field(default_factory=Limits)
+
+
+def stack_schema() -> dict[str, Any]:
+    text = resources.files("homelab_acceptance").joinpath("stack.schema.json").read_text()
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+def load_stack(path: Path) -> Stack:
+    """Read and validate a stack spec; StackSpecError (one line) if it is not valid."""
+    root, document = _parse(path)
+    _check_schema(path, root, document)
+    stack = _build(path, document)
+    _check_semantics(path, root, stack)
+    return stack
+
+
+def _parse(path: Path) -> tuple[Node, Any]:
+    try:
+        text = path.read_text()
+    except OSError as error:
+        raise StackSpecError(f"{path}: cannot read the stack spec ({error.strerror})") from None
+    try:
+        root = yaml.compose(text)
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = mark.line + 1 if mark else 1
+        problem = getattr(error, "problem", None) or "not valid YAML"
+        raise StackSpecError(f"{path}:{line}: not valid YAML ({problem})") from None
+    if root is None:
+        raise StackSpecError(
+            f"{path}:1: empty: a stack spec starts with apiVersion, kind, components"
+        )
+    return root, document
+
+
+def _check_schema(path: Path, root: Node, document: Any) -> None:
+    validator = jsonschema.Draft202012Validator(stack_schema())
+    error = jsonschema.exceptions.best_match(validator.iter_errors(document))
+    if error is None:
+        return
+    location = list(error.absolute_path)
+    where = _field_name(location) or "(document)"
+    line = _line_of(root, location)
+    raise StackSpecError(f"{path}:{line}: {where}: {_problem(error)}")
+
+
+def _problem(error: jsonschema.ValidationError) -> str:
+    """The validator's complaint, shortened to what a person needs; never the whole input."""
+    keyword = error.validator
+    schema: dict[str, Any] = error.schema if isinstance(error.schema, dict) else {}
+    if keyword == "additionalProperties":
+        known = sorted((schema.get("properties") or {}).keys())
+        extra = sorted(set(error.instance) - set(known)) if isinstance(error.instance, dict) else []
+        return f"unknown field(s) {', '.join(map(repr, extra))} (known: {', '.join(known)})"
+    if keyword == "required":
+        return str(error.message).replace("is a required property", "is required")
+    if keyword == "not" and isinstance(error.instance, str) and error.instance.endswith(":latest"):
+        return f"{error.instance!r}: pin an exact tag (a :latest image is always pulled)"
+    if keyword == "pattern":
+        description = schema.get("description")
+        return f"{_short(error.instance)} does not match the expected form" + (
+            f" ({description})" if description else ""
+        )
+    message = str(error.message)
+    return message if len(message) <= 200 else message[:199] + "…"
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:79] + "…"
+
+
+def _field_name(location: list[Any]) -> str:
+    name = ""
+    for part in location:
+        name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
+    return name
+
+
+def _line_of(root: Node, location: list[Any]) -> int:
+    """The line (1-based) of the node at `location`, or of its deepest existing parent."""
+    node = root
+    for part in location:
+        child: Node | None = None
+        if isinstance(node, MappingNode):
+            child = next((v for k, v in node.value if k.value == part), None)
+        elif isinstance(node, SequenceNode) and isinstance(part, int) and part < len(node.value):
+            child = node.value[part]
+        if child is None:
+            break
+        node = child
+    return node.start_mark.line + 1
+
+
+def _build(path: Path, document: dict[str, Any]) -> Stack:
+    base = path.parent
+    components = []
+    for raw in document["components"]:
+        expect = raw.get("expect") or {}
+        alerts = tuple(
+            Alert(a["name"], (a.get("cause") or {}).get("scale_to_zero"), a.get("within_s", 300.0))
+            for a in expect.get("alerts", [])
+        )
+        components.append(
+            Component(
+                name=raw["name"],
+                provisioner=raw["provisioner"],
+                source=base / raw["source"],
+                namespace=raw.get("namespace", raw["name"]),
+                values=tuple(base / v for v in raw.get("values", [])),
+                settle_timeout_s=raw.get("settle_timeout_s", 180.0),
+                images=tuple(
+                    Image(i["name"], base / i["build"] if "build" in i else None)
+                    for i in raw.get("images", [])
+                ),
+                expect=Expectations(
+                    endpoints=tuple(Endpoint(**e) for e in expect.get("endpoints", [])),
+                    metrics=tuple(Metric(**m) for m in expect.get("metrics", [])),
+                    logs=tuple(LogLine(**g) for g in expect.get("logs", [])),
+                    alerts=alerts,
+                ),
+            )
+        )
+    limits = document.get("limits") or {}
+    restart = limits.get("node_restart") or {}
+    return Stack(
+        path=path,
+        name=(document.get("metadata") or {}).get("name", path.parent.name or "stack"),
+        components=tuple(components),
+        limits=Limits(
+            downtime_budget_s=restart.get("downtime_budget_s"),
+            recovery_budget_s=restart.get("recovery_budget_s"),
+            persistent_storage=tuple(
+                StoredClaim(**c) for c in limits.get("persistent_storage", [])
+            ),
+        ),
+    )
+
+
+def _check_semantics(path: Path, root: Node, stack: Stack) -> None:
+    seen: set[str] = set()
+    for index, component in enumerate(stack.components):
+        at = ["components", index]
+        if component.name in seen:
+            line = _line_of(root, [*at, "name"])
+            raise StackSpecError(
+                f"{path}:{line}: components[{index}].name: {component.name!r} is used twice"
+            )
+        seen.add(component.name)
+        if not component.source.exists():
+            line = _line_of(root, [*at, "source"])
+            raise StackSpecError(
+                f"{path}:{line}: components[{index}].source: {component.source} does not exist"
+            )
+        for number, values in enumerate(component.values):
+            if not values.is_file():
+                line = _line_of(root, [*at, "values", number])
+                raise StackSpecError(
+                    f"{path}:{line}: components[{index}].values[{number}]: {values} does not exist"
+                )
+        for number, image in enumerate(component.images):
+            if image.build is not None and not (image.build / "Dockerfile").is_file():
+                line = _line_of(root, [*at, "images", number, "build"])
+                raise StackSpecError(
+                    f"{path}:{line}: components[{index}].images[{number}].build: "
+                    f"no Dockerfile in {image.build}"
+                )
