@@ -8,6 +8,7 @@ Options: `--cluster SPEC` (default `auto`, or the ini key `homelab_cluster`) and
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,9 +20,11 @@ from homelab_acceptance.errors import HomelabAcceptanceError
 from homelab_acceptance.kube_client import api_client_for
 from homelab_acceptance.reaper import reap
 from homelab_acceptance.run_identity import RunIdentity
+from homelab_acceptance.spec import DEFAULT_STACK, Stack, StackSpecError, load_stack
 
 KEEP_CHOICES = ("never", "on-failure", "always")
 run_identity_key = pytest.StashKey[RunIdentity]()
+stack_key = pytest.StashKey[Stack]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -42,16 +45,35 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         help="run disruptive checks (node restart, drain) on an existing kubeconfig:// cluster",
     )
+    group.addoption(
+        "--stack",
+        default=None,
+        help=f"the stack spec (default: {DEFAULT_STACK} when it exists); an invalid spec ends "
+        "the run with exit code 4 before anything starts",
+    )
     parser.addini("homelab_cluster", "default cluster spec for this project", default=DEFAULT_SPEC)
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.stash[run_identity_key] = RunIdentity.new()
+    _load_stack_spec(config)
     config.addinivalue_line(
         "markers",
         "disruptive: restarts or drains the node; on an existing (kubeconfig://) cluster it "
         "runs only with --allow-disruptive",
     )
+
+
+def _load_stack_spec(config: pytest.Config) -> None:
+    """Read the stack spec before anything starts; an invalid one is a usage error (exit 4)."""
+    given = config.getoption("--stack")
+    path = Path(given) if given else config.rootpath / DEFAULT_STACK
+    if given is None and not path.exists():
+        return
+    try:
+        config.stash[stack_key] = load_stack(path)
+    except StackSpecError as error:
+        raise pytest.UsageError(str(error)) from None
 
 
 def progress_printer(config: pytest.Config) -> Callable[[str], None]:
@@ -132,3 +154,11 @@ def _disruptive_guard(request: pytest.FixtureRequest) -> None:
             f"disruptive check not run on {the_cluster.provider}:// (a cluster the harness did "
             "not create): pass --allow-disruptive to run it"
         )
+
+
+@pytest.fixture(scope="session")
+def stack(request: pytest.FixtureRequest) -> Stack:
+    """The stack spec under test (validated before the session started)."""
+    if stack_key not in request.config.stash:
+        pytest.skip(f"no stack spec: pass --stack PATH or create {DEFAULT_STACK}")
+    return request.config.stash[stack_key]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -36,3 +37,34 @@ def test_the_plugin_registers_its_options(tmp_path: Path) -> None:
     result = run_pytest(tmp_path, "--help")
     assert "--cluster=CLUSTER" in result.stdout
     assert "--keep-cluster" in result.stdout
+
+
+def test_an_invalid_stack_spec_ends_the_run_with_exit_4_before_anything_starts(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "test_uses_stack.py").write_text("def test_needs_a_cluster(cluster):\n    pass\n")
+    spec = tmp_path / "stack.yaml"
+    spec.write_text("apiVersion: homelab-acceptance/v1\nkind: Stack\ncomponents: []\n")
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            str(tmp_path),
+            "-p",
+            "no:cacheprovider",
+            "--stack",
+            str(spec),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+        timeout=120,
+        # No Docker engine: the spec error must come first, and alone.
+        env={**os.environ, "DOCKER_HOST": f"unix://{tmp_path}/no-engine.sock"},
+    )
+    assert result.returncode == 4
+    assert f"{spec}:3: components: [] should be non-empty" in result.stderr
+    assert "Docker" not in result.stderr + result.stdout
+    assert "Traceback" not in result.stderr
