@@ -5,8 +5,9 @@
     ├── DockerUnavailableError  no Docker engine answers
     ├── NodeImageBuildError     a node image build step failed (which step, what it said)
     ├── WaitTimeout             a condition did not hold by its deadline (what, last seen)
-    └── ClusterError            a cluster could not be started, restarted or used
-        └── PortTakenError      a host port the cluster needs is in use
+    ├── ClusterError            a cluster could not be started, restarted or used
+    │   └── PortTakenError      a host port the cluster needs is in use
+    └── ProvisionError          a component could not be applied or removed (which object, why)
 
 Raw API payloads are never put in a message: they may hold credentials.
 """
@@ -38,3 +39,7 @@ class ClusterError(HomelabAcceptanceError):
 
 class PortTakenError(ClusterError):
     """A host port the cluster needs is already in use."""
+
+
+class ProvisionError(HomelabAcceptanceError):
+    """A provisioner could not apply or remove a component."""

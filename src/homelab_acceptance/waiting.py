@@ -6,7 +6,25 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from homelab_acceptance.errors import WaitTimeout
+import requests
+import urllib3
+from docker.errors import DockerException
+from kubernetes.client.exceptions import ApiException
+from kubernetes.dynamic.exceptions import DynamicApiError
+
+from homelab_acceptance.errors import HomelabAcceptanceError, WaitTimeout
+
+#: Failures that mean "not yet" while waiting: the thing does not answer, or answers with an
+#: error. Anything else (KeyError, TypeError, …) is a bug and propagates at once.
+TRANSIENT: tuple[type[BaseException], ...] = (
+    OSError,
+    ApiException,
+    DynamicApiError,
+    urllib3.exceptions.HTTPError,
+    requests.RequestException,
+    DockerException,
+    HomelabAcceptanceError,
+)
 
 
 @dataclass(frozen=True)
@@ -25,14 +43,14 @@ def wait_for(
     poll_s: float = 0.2,
 ) -> Observation:
     """Call `look` until it is satisfied, or raise WaitTimeout naming what was awaited and
-    what was last seen. An exception from `look` counts as an unsatisfied look (the thing
-    may simply not answer yet) and its text becomes what was last seen."""
+    what was last seen. A TRANSIENT exception from `look` counts as an unsatisfied look (the
+    thing may simply not answer yet) and its text becomes what was last seen."""
     deadline = time.monotonic() + timeout_s
     last_seen = "nothing yet"
     while True:
         try:
             observation = look()
-        except Exception as error:  # any failure means "not yet"; its text is kept
+        except TRANSIENT as error:
             observation = Observation(False, f"{type(error).__name__}: {error}")
         if observation.satisfied:
             return observation

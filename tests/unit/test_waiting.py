@@ -32,6 +32,14 @@ def test_timeout_names_what_was_awaited_and_what_was_last_seen() -> None:
     assert "\n" not in message
 
 
+def test_a_bug_while_looking_propagates_at_once() -> None:
+    def look() -> Observation:
+        raise KeyError("namespace")
+
+    with pytest.raises(KeyError):
+        wait_for(look, awaiting="the API", timeout_s=30, poll_s=0.01)
+
+
 def test_an_exception_while_looking_is_not_yet_and_becomes_last_seen() -> None:
     def look() -> Observation:
         raise ConnectionRefusedError("connection refused")
