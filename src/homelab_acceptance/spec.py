@@ -15,9 +15,10 @@ from typing import Any
 
 import jsonschema
 import yaml
-from yaml.nodes import MappingNode, Node, SequenceNode
+from yaml.nodes import Node
 
 from homelab_acceptance.errors import ConfigurationError
+from homelab_acceptance.yaml_positions import compose, line_of
 
 DEFAULT_STACK = Path("stack/stack.yaml")
 
@@ -129,14 +130,8 @@ def _parse(path: Path) -> tuple[Node, Any]:
         text = path.read_text()
     except OSError as error:
         raise StackSpecError(f"{path}: cannot read the stack spec ({error.strerror})") from None
-    try:
-        root = yaml.compose(text)
-        document = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = mark.line + 1 if mark else 1
-        problem = getattr(error, "problem", None) or "not valid YAML"
-        raise StackSpecError(f"{path}:{line}: not valid YAML ({problem})") from None
+    root = compose(text, path, StackSpecError)
+    document = yaml.safe_load(text)  # composed above: it parses
     if root is None:
         raise StackSpecError(
             f"{path}:1: empty: a stack spec starts with apiVersion, kind, components"
@@ -151,7 +146,7 @@ def _check_schema(path: Path, root: Node, document: Any) -> None:
         return
     location = list(error.absolute_path)
     where = _field_name(location) or "(document)"
-    line = _line_of(root, location)
+    line = line_of(root, location)
     raise StackSpecError(f"{path}:{line}: {where}: {_problem(error)}")
 
 
@@ -186,21 +181,6 @@ def _field_name(location: list[Any]) -> str:
     for part in location:
         name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
     return name
-
-
-def _line_of(root: Node, location: list[Any]) -> int:
-    """The line (1-based) of the node at `location`, or of its deepest existing parent."""
-    node = root
-    for part in location:
-        child: Node | None = None
-        if isinstance(node, MappingNode):
-            child = next((v for k, v in node.value if k.value == part), None)
-        elif isinstance(node, SequenceNode) and isinstance(part, int) and part < len(node.value):
-            child = node.value[part]
-        if child is None:
-            break
-        node = child
-    return node.start_mark.line + 1
 
 
 def _build(path: Path, document: dict[str, Any]) -> Stack:
@@ -253,25 +233,25 @@ def _check_semantics(path: Path, root: Node, stack: Stack) -> None:
     for index, component in enumerate(stack.components):
         at = ["components", index]
         if component.name in seen:
-            line = _line_of(root, [*at, "name"])
+            line = line_of(root, [*at, "name"])
             raise StackSpecError(
                 f"{path}:{line}: components[{index}].name: {component.name!r} is used twice"
             )
         seen.add(component.name)
         if not component.source.exists():
-            line = _line_of(root, [*at, "source"])
+            line = line_of(root, [*at, "source"])
             raise StackSpecError(
                 f"{path}:{line}: components[{index}].source: {component.source} does not exist"
             )
         for number, values in enumerate(component.values):
             if not values.is_file():
-                line = _line_of(root, [*at, "values", number])
+                line = line_of(root, [*at, "values", number])
                 raise StackSpecError(
                     f"{path}:{line}: components[{index}].values[{number}]: {values} does not exist"
                 )
         for number, image in enumerate(component.images):
             if image.build is not None and not (image.build / "Dockerfile").is_file():
-                line = _line_of(root, [*at, "images", number, "build"])
+                line = line_of(root, [*at, "images", number, "build"])
                 raise StackSpecError(
                     f"{path}:{line}: components[{index}].images[{number}].build: "
                     f"no Dockerfile in {image.build}"

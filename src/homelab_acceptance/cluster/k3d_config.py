@@ -6,10 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from homelab_acceptance.errors import ConfigurationError
+from homelab_acceptance.yaml_positions import compose
 
 API_VERSION = "k3d.io/v1alpha5"
 LOOPBACK = "127.0.0.1"
@@ -81,13 +81,7 @@ def load_k3d_config(path: Path) -> K3dConfig:
 def _compose(path: Path) -> Node:
     if not path.is_file():
         raise ConfigurationError(f"k3d:// {path}: no such file")
-    try:
-        root = yaml.compose(path.read_text())
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = mark.line + 1 if mark else 1
-        problem = getattr(error, "problem", None) or "not valid YAML"
-        raise ConfigurationError(f"{path}:{line}: not valid YAML ({problem})") from None
+    root = compose(path.read_text(), path, ConfigurationError)
     if root is None:
         raise ConfigurationError(f"{path}:1: empty file: expected a k3d config ({API_VERSION})")
     return root
