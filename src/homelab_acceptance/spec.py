@@ -10,17 +10,20 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from importlib import resources
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
 import jsonschema
-import yaml
 from yaml.nodes import Node
 
 from homelab_acceptance.errors import ConfigurationError
-from homelab_acceptance.yaml_positions import compose, line_of
+from homelab_acceptance.yaml_positions import line_of, load
 
 DEFAULT_STACK = Path("stack/stack.yaml")
+#: The entry-point group provisioners register under (read here by name only: the spec
+#: stage never imports the provision stage).
+PROVISIONER_GROUP = "homelab_acceptance.provisioners"
 
 
 class StackSpecError(ConfigurationError):
@@ -130,8 +133,7 @@ def _parse(path: Path) -> tuple[Node, Any]:
         text = path.read_text()
     except OSError as error:
         raise StackSpecError(f"{path}: cannot read the stack spec ({error.strerror})") from None
-    root = compose(text, path, StackSpecError)
-    document = yaml.safe_load(text)  # composed above: it parses
+    root, document = load(text, path, StackSpecError)
     if root is None:
         raise StackSpecError(
             f"{path}:1: empty: a stack spec starts with apiVersion, kind, components"
@@ -230,8 +232,15 @@ def _build(path: Path, document: dict[str, Any]) -> Stack:
 
 def _check_semantics(path: Path, root: Node, stack: Stack) -> None:
     seen: set[str] = set()
+    installed = sorted({entry.name for entry in entry_points(group=PROVISIONER_GROUP)})
     for index, component in enumerate(stack.components):
         at = ["components", index]
+        if component.provisioner not in installed:
+            line = line_of(root, [*at, "provisioner"])
+            raise StackSpecError(
+                f"{path}:{line}: components[{index}].provisioner: no provisioner "
+                f"{component.provisioner!r} is installed (installed: {', '.join(installed)})"
+            )
         if component.name in seen:
             line = line_of(root, [*at, "name"])
             raise StackSpecError(

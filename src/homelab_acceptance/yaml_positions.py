@@ -12,8 +12,14 @@ from homelab_acceptance.errors import ConfigurationError
 
 def compose(text: str, path: Any, error: type[ConfigurationError]) -> Node | None:
     """The node tree of `text`, or `error` naming `path`, the line and the parser's problem."""
+    return load(text, path, error)[0]
+
+
+def load(text: str, path: Any, error: type[ConfigurationError]) -> tuple[Node | None, Any]:
+    """The node tree and the data of `text` (composing alone misses constructor errors, such
+    as a bare `=`), or `error` naming `path`, the line and the parser's problem."""
     try:
-        return yaml.compose(text)
+        return yaml.compose(text), yaml.safe_load(text)
     except yaml.YAMLError as problem:
         mark = getattr(problem, "problem_mark", None)
         line = mark.line + 1 if mark else 1

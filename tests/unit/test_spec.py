@@ -111,6 +111,10 @@ def test_a_valid_spec_is_read_into_typed_objects(stack_dir: Path) -> None:
             "stack.yaml:6: components[0].name: 'Sample_App' does not match the expected form",
         ),
         (("metadata:", "metadata: [\n"), "not valid YAML"),
+        (
+            ("provisioner: manifests", "provisioner: pulumi"),
+            "stack.yaml:7: components[0].provisioner: no provisioner 'pulumi' is installed",
+        ),
     ],
 )
 def test_an_invalid_spec_is_one_line_naming_file_line_and_field(
@@ -126,7 +130,7 @@ def test_an_invalid_spec_is_one_line_naming_file_line_and_field(
 
 def test_a_component_name_used_twice_is_named(stack_dir: Path) -> None:
     twice = VALID.replace(
-        "limits:", "  - {name: sample-app, provisioner: helm, source: apps/sample}\nlimits:"
+        "limits:", "  - {name: sample-app, provisioner: manifests, source: apps/sample}\nlimits:"
     )
     with pytest.raises(
         StackSpecError, match=r"stack.yaml:22: components\[1\].name: 'sample-app' is used twice"

@@ -6,8 +6,7 @@ from importlib.metadata import entry_points
 
 from homelab_acceptance.errors import ConfigurationError
 from homelab_acceptance.provision.contract import Provisioner
-
-GROUP = "homelab_acceptance.provisioners"
+from homelab_acceptance.spec import PROVISIONER_GROUP as GROUP
 
 
 def available_provisioners() -> list[str]:
