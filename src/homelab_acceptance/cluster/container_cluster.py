@@ -11,6 +11,7 @@ from abc import abstractmethod
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import docker
 from kubernetes import client as k8s
@@ -176,6 +177,17 @@ class ContainerCluster(Cluster):
     @abstractmethod
     def _node_spec(self, published: dict[int, int]) -> NodeContainerSpec:
         """How the node container runs, given the ports it publishes."""
+
+    def _spec(self, published: dict[int, int], **specifics: Any) -> NodeContainerSpec:
+        """The parts of a node spec every provider shares, plus its own."""
+        return NodeContainerSpec(
+            image=self._image,
+            name=self.name,
+            hostname=self._node_name,
+            labels=self.identity.labels(keep=self.keep),
+            published=published,
+            **specifics,
+        )
 
     def _extra_published(self) -> dict[int, int]:
         """Container ports to publish besides the API and the NodePorts (e.g. ingress)."""

@@ -27,11 +27,4 @@ class DebianCluster(ContainerCluster):
         return ensure_node_image(client, self.progress).tag
 
     def _node_spec(self, published: dict[int, int]) -> NodeContainerSpec:
-        return NodeContainerSpec(
-            image=self._image,
-            name=self.name,
-            hostname=self._node_name,
-            labels=self.identity.labels(keep=self.keep),
-            published=published,
-            state_dir=STATE_DIR,
-        )
+        return self._spec(published, state_dir=STATE_DIR)

@@ -118,12 +118,8 @@ class K3sCluster(ContainerCluster):
         return LOOPBACK, self._ingress_ports[443 if https else 80]
 
     def _node_spec(self, published: dict[int, int]) -> NodeContainerSpec:
-        return NodeContainerSpec(
-            image=self._image,
-            name=self.name,
-            hostname=self._node_name,
-            labels=self.identity.labels(keep=self.keep),
-            published=published,
+        return self._spec(
+            published,
             state_dir=STATE_DIR,
             command=(
                 "server",
