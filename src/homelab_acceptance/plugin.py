@@ -7,6 +7,8 @@ Options: `--cluster SPEC` (default `auto`, or the ini key `homelab_cluster`) and
 
 from __future__ import annotations
 
+import signal
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,7 @@ from homelab_acceptance.spec import DEFAULT_STACK, Stack, StackSpecError, load_s
 KEEP_CHOICES = ("never", "on-failure", "always")
 run_identity_key = pytest.StashKey[RunIdentity]()
 stack_key = pytest.StashKey[Stack]()
+previous_sigterm_key = pytest.StashKey[Any]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -56,12 +59,31 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.stash[run_identity_key] = RunIdentity.new()
+    config.stash[previous_sigterm_key] = _interrupt_on_sigterm()
     _load_stack_spec(config)
     config.addinivalue_line(
         "markers",
         "disruptive: restarts or drains the node; on an existing (kubeconfig://) cluster it "
         "runs only with --allow-disruptive",
     )
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    previous = config.stash.get(previous_sigterm_key, None)
+    if previous is not None:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt_on_sigterm() -> Any:
+    """CI runners stop a job with SIGTERM: treat it as Ctrl-C, so that fixtures tear down and
+    the cluster is removed, instead of the process dying with everything left behind."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def interrupt(signum: int, _frame: Any) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    return signal.signal(signal.SIGTERM, interrupt)
 
 
 def _load_stack_spec(config: pytest.Config) -> None:
