@@ -31,9 +31,11 @@ def wait_for_line(process: subprocess.Popen[bytes], prefix: str, timeout_s: floa
     pending = b""
     deadline = time.monotonic() + timeout_s
     while True:
-        for line in pending.decode(errors="replace").splitlines():
-            if line.startswith(prefix):
-                return line
+        *complete, _partial = pending.split(b"\n")  # only whole lines count
+        for line in complete:
+            text = line.decode(errors="replace")
+            if text.startswith(prefix):
+                return text
         remaining = deadline - time.monotonic()
         ready, _, _ = select.select([descriptor], [], [], max(remaining, 0))
         if not ready:
@@ -61,8 +63,12 @@ def test_sigterm_during_a_run_removes_its_cluster(tmp_path: Path) -> None:
         run.send_signal(signal.SIGTERM)
         run.wait(timeout=120)
     finally:
-        if run.poll() is None:
-            run.kill()
+        if run.poll() is None:  # the test failed half way: still take the cluster down
+            run.send_signal(signal.SIGTERM)
+            try:
+                run.wait(timeout=120)
+            except subprocess.TimeoutExpired:
+                run.kill()
     assert run.returncode == 2  # pytest's "interrupted"
     assert client.containers.list(all=True, filters=selector) == []
     assert client.volumes.list(filters=selector) == []
