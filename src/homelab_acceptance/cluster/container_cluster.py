@@ -208,9 +208,13 @@ class ContainerCluster(Cluster):
 
         def admin_kubeconfig() -> Observation:
             code, output = node.exec(["cat", self.node_kubeconfig])
-            if code == 0:
-                return Observation(True, output)
-            return Observation(False, f"{output.strip()} (container {node.logs(5).strip()})")
+            if code != 0:
+                return Observation(False, f"{output.strip()} (container {node.logs(5).strip()})")
+            try:
+                # A file caught while the node is still writing it parses to nothing useful.
+                return Observation(True, point_at_host_port(output, self._api_port))
+            except ClusterError as error:
+                return Observation(False, str(error))
 
         try:
             text = wait_for(
@@ -218,7 +222,7 @@ class ContainerCluster(Cluster):
             ).seen
         except WaitTimeout as error:
             raise ClusterError(f"{error}; node log: {self._node_log_tail()}") from None
-        write_private(self.kubeconfig_path, point_at_host_port(text, self._api_port))
+        write_private(self.kubeconfig_path, text)
 
     def _await_ready(self, since: datetime, what: str) -> None:
         started = time.monotonic()

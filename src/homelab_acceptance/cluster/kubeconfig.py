@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 from pathlib import Path
 from typing import Any
@@ -10,17 +12,42 @@ import yaml
 
 from homelab_acceptance.errors import ClusterError
 
+_PEM_FIELDS = ("certificate-authority-data", "client-certificate-data", "client-key-data")
+
 
 def point_at_host_port(kubeconfig_text: str, host_port: int) -> str:
-    """The kubeconfig with every cluster's server set to https://127.0.0.1:<host_port>."""
-    config: Any = yaml.safe_load(kubeconfig_text)
+    """The kubeconfig with every cluster's server set to https://127.0.0.1:<host_port>.
+
+    Raises ClusterError when the text is not a whole kubeconfig: a file read while the node was
+    still writing it may parse as YAML and yet end in the middle of a certificate.
+    """
     try:
-        clusters = config["clusters"]
-        for entry in clusters:
+        config: Any = yaml.safe_load(kubeconfig_text)
+    except yaml.YAMLError as error:
+        raise ClusterError(f"the node's kubeconfig is not YAML ({error})") from None
+    try:
+        for entry in config["clusters"]:
             entry["cluster"]["server"] = f"https://127.0.0.1:{host_port}"
+            _require_whole_pem(entry["cluster"])
+        for entry in config["users"]:
+            _require_whole_pem(entry["user"])
     except (TypeError, KeyError) as error:
-        raise ClusterError(f"the node's kubeconfig has no clusters[].cluster ({error})") from None
+        raise ClusterError(
+            f"the node's kubeconfig has no clusters[].cluster / users[].user ({error})"
+        ) from None
     return str(yaml.safe_dump(config, sort_keys=False))
+
+
+def _require_whole_pem(section: dict[str, Any]) -> None:
+    for field in _PEM_FIELDS:
+        if field not in section:
+            continue
+        try:
+            pem = base64.b64decode(str(section[field]), validate=True)
+        except binascii.Error:
+            pem = b""
+        if not pem.rstrip().endswith(b"-----"):
+            raise ClusterError(f"the node's kubeconfig has an incomplete {field}")
 
 
 def write_private(path: Path, text: str) -> None:
