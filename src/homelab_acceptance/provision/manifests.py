@@ -18,13 +18,13 @@ from kubernetes.dynamic.exceptions import NotFoundError
 
 from homelab_acceptance.errors import ConfigurationError, ProvisionError
 from homelab_acceptance.kube_client import api_client_for
+from homelab_acceptance.provision.component_namespace import COMPONENT_LABEL
 from homelab_acceptance.provision.contract import ApplyReport, Provisioner
 from homelab_acceptance.provision.settling import unsettled_workloads
 from homelab_acceptance.run_identity import LABEL
 from homelab_acceptance.waiting import Observation, wait_for
 
 FIELD_MANAGER = "homelab-acceptance"
-COMPONENT_LABEL = "homelab-acceptance/component"
 # Objects others depend on go first (as Helm orders them); destroy runs in reverse.
 KIND_ORDER = [
     "Namespace", "CustomResourceDefinition", "ServiceAccount", "ClusterRole",

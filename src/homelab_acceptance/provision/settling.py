@@ -3,11 +3,18 @@ with the reason its pods give (ImagePullBackOff, CrashLoopBackOff, Unschedulable
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from kubernetes import client as k8s
 
+from homelab_acceptance.errors import ProvisionError
+from homelab_acceptance.kube_client import api_client_for
 from homelab_acceptance.probes.pods import why_not_ready
+from homelab_acceptance.spec import Component
+from homelab_acceptance.waiting import Observation, wait_for
+
+WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job")
 
 
 def unsettled_workloads(api: k8s.ApiClient, workloads: list[dict[str, Any]]) -> list[str]:
@@ -56,3 +63,50 @@ def _pod_reasons(api: k8s.ApiClient, namespace: str, workload: dict[str, Any]) -
     selector = ",".join(f"{key}={value}" for key, value in labels.items())
     pods = k8s.CoreV1Api(api).list_namespaced_pod(namespace, label_selector=selector).items
     return "; ".join(f"{p.metadata.name if p.metadata else '?'}: {why_not_ready(p)}" for p in pods)
+
+
+def workloads_in_namespace(api: k8s.ApiClient, namespace: str) -> list[dict[str, Any]]:
+    """The namespace's Deployments, StatefulSets, DaemonSets and Jobs, in the shape
+    `unsettled_workloads` reads (kind, metadata.name/namespace, spec.template labels)."""
+    apps = k8s.AppsV1Api(api)
+    listed: list[tuple[str, Any]] = [
+        ("Deployment", apps.list_namespaced_deployment(namespace).items),
+        ("StatefulSet", apps.list_namespaced_stateful_set(namespace).items),
+        ("DaemonSet", apps.list_namespaced_daemon_set(namespace).items),
+        ("Job", k8s.BatchV1Api(api).list_namespaced_job(namespace).items),
+    ]
+    workloads = []
+    for kind, items in listed:
+        for item in items:
+            template = item.spec.template if item.spec else None
+            labels = (template.metadata.labels if template and template.metadata else None) or {}
+            workloads.append({
+                "kind": kind,
+                "metadata": {"name": item.metadata.name, "namespace": namespace},
+                "spec": {"template": {"metadata": {"labels": labels}}},
+            })  # fmt: skip
+    return workloads
+
+
+def wait_namespace_settled(kubeconfig: Path, component: Component) -> None:
+    """Wait until every workload in the component's namespace has settled; for provisioners
+    whose tool does not tell which objects it made (helm, ansible, opentofu). A namespace with
+    no workload at all is an error: the component's source made nothing to wait for there."""
+    api = api_client_for(kubeconfig)
+    workloads = workloads_in_namespace(api, component.namespace)
+    if not workloads:
+        raise ProvisionError(
+            f"component {component.name}: no Deployment, StatefulSet, DaemonSet or Job in "
+            f"namespace {component.namespace} to wait for (is `namespace` right?)"
+        )
+
+    def look() -> Observation:
+        waiting = unsettled_workloads(api, workloads)
+        return Observation(not waiting, "; ".join(waiting) or "all settled")
+
+    wait_for(
+        look,
+        awaiting=f"component {component.name} to settle",
+        timeout_s=component.settle_timeout_s,
+        poll_s=0.5,
+    )

@@ -1,0 +1,77 @@
+"""Finding and running the command-line tools provisioners drive (helm, ansible-playbook,
+tofu/terraform, kubectl).
+
+A tool is looked up on PATH and then beside the running Python: `./scripts/setup` installs helm,
+kubectl and ansible into `.venv/bin`, which is not on PATH when pytest is started as
+`.venv/bin/pytest`. A failing command becomes one line: which component, which step, and the
+last line the tool printed on stderr (never the whole output: it may echo values)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from homelab_acceptance.errors import ConfigurationError, ProvisionError
+from homelab_acceptance.spec import Component
+
+
+def find_cli(*names: str) -> str | None:
+    """The path of the first of `names` found on PATH or beside the running Python."""
+    search = os.pathsep.join([os.environ.get("PATH", ""), str(Path(sys.executable).parent)])
+    for name in names:
+        found = shutil.which(name, path=search)
+        if found is not None:
+            return found
+    return None
+
+
+def require_cli(component: Component, *names: str, hint: str) -> str:
+    """Like find_cli, but a missing tool is a ConfigurationError naming the component."""
+    found = find_cli(*names)
+    if found is None:
+        wanted = " or ".join(repr(name) for name in names)
+        raise ConfigurationError(
+            f"component {component.name} ({component.provisioner}): no {wanted} on PATH or in "
+            f"{Path(sys.executable).parent}; {hint}"
+        )
+    return found
+
+
+def run_cli(
+    component: Component,
+    step: str,
+    args: Sequence[str],
+    *,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+    timeout_s: float = 600,
+    ok_codes: tuple[int, ...] = (0,),
+) -> subprocess.CompletedProcess[str]:
+    """Run one tool command; ProvisionError (one line) when it exits with another code or
+    overruns `timeout_s`."""
+    full_env = {**os.environ, **(env or {})}
+    try:
+        result = subprocess.run(
+            list(args), env=full_env, cwd=cwd, capture_output=True, text=True,
+            timeout=timeout_s, check=False, stdin=subprocess.DEVNULL,
+        )  # fmt: skip
+    except subprocess.TimeoutExpired:
+        raise ProvisionError(
+            f"component {component.name}: {step} did not finish within {timeout_s:.0f}s"
+        ) from None
+    if result.returncode not in ok_codes:
+        raise ProvisionError(
+            f"component {component.name}: {step} failed (exit {result.returncode}): "
+            f"{last_line(result.stderr) or last_line(result.stdout) or 'no output'}"
+        )
+    return result
+
+
+def last_line(text: str) -> str:
+    """The last non-blank line of `text`, whitespace collapsed, at most 300 characters."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    return " ".join(lines[-1].split())[:300] if lines else ""
