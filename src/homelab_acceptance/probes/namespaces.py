@@ -33,7 +33,9 @@ def labelled_namespace(
     finally:
         core.delete_namespace(name)
         wait_for(
-            lambda: _gone(core, name), awaiting=f"namespace {name} deleted", timeout_s=timeout_s
+            lambda: namespace_gone(core, name),
+            awaiting=f"namespace {name} deleted",
+            timeout_s=timeout_s,
         )
 
 
@@ -53,7 +55,8 @@ def _default_account_usable(api: k8s.ApiClient, namespace: str) -> Observation:
     return Observation(True, "default ServiceAccount ready")
 
 
-def _gone(core: k8s.CoreV1Api, name: str) -> Observation:
+def namespace_gone(core: k8s.CoreV1Api, name: str) -> Observation:
+    """Whether namespace `name` no longer exists (a look for wait_for)."""
     try:
         namespace = core.read_namespace(name)
     except ApiException as error:

@@ -7,9 +7,10 @@ from __future__ import annotations
 from kubernetes import client as k8s
 from kubernetes.client.exceptions import ApiException
 
+from homelab_acceptance.probes.namespaces import namespace_gone
 from homelab_acceptance.run_identity import LABEL, RunIdentity
 from homelab_acceptance.spec import Component
-from homelab_acceptance.waiting import Observation, wait_for
+from homelab_acceptance.waiting import wait_for
 
 COMPONENT_LABEL = "homelab-acceptance/component"
 
@@ -56,14 +57,8 @@ def delete_namespace_if_created(
         if error.status != 404:
             raise
 
-    def gone() -> Observation:
-        try:
-            found = core.read_namespace(component.namespace)
-        except ApiException as error:
-            if error.status == 404:
-                return Observation(True, "gone")
-            raise
-        phase = found.status.phase if found.status else "?"
-        return Observation(False, f"namespace {component.namespace} still {phase}")
-
-    wait_for(gone, awaiting=f"namespace {component.namespace} deleted", timeout_s=timeout_s)
+    wait_for(
+        lambda: namespace_gone(core, component.namespace),
+        awaiting=f"namespace {component.namespace} deleted",
+        timeout_s=timeout_s,
+    )

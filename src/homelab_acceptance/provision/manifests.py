@@ -20,7 +20,7 @@ from homelab_acceptance.errors import ConfigurationError, ProvisionError
 from homelab_acceptance.kube_client import api_client_for
 from homelab_acceptance.provision.component_namespace import COMPONENT_LABEL
 from homelab_acceptance.provision.contract import ApplyReport, Provisioner
-from homelab_acceptance.provision.settling import unsettled_workloads
+from homelab_acceptance.provision.settling import wait_workloads_settled
 from homelab_acceptance.run_identity import LABEL
 from homelab_acceptance.waiting import Observation, wait_for
 
@@ -155,16 +155,7 @@ class ManifestsProvisioner(Provisioner):
         for workload in workloads:  # all namespaced kinds
             workload["metadata"].setdefault("namespace", self.component.namespace)
 
-        def look() -> Observation:
-            waiting = unsettled_workloads(api, workloads)
-            return Observation(not waiting, "; ".join(waiting) or "all settled")
-
-        wait_for(
-            look,
-            awaiting=f"component {self.component.name} to settle",
-            timeout_s=self.component.settle_timeout_s,
-            poll_s=0.5,
-        )
+        wait_workloads_settled(api, workloads, self.component)
 
     def drift(self) -> tuple[str, ...]:
         dynamic = self._dynamic()

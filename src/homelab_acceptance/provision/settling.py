@@ -100,6 +100,14 @@ def wait_namespace_settled(kubeconfig: Path, component: Component) -> None:
             f"namespace {component.namespace} to wait for (is `namespace` right?)"
         )
 
+    wait_workloads_settled(api, workloads, component)
+
+
+def wait_workloads_settled(
+    api: k8s.ApiClient, workloads: list[dict[str, Any]], component: Component
+) -> None:
+    """Wait until `workloads` have settled, within the component's settle deadline."""
+
     def look() -> Observation:
         waiting = unsettled_workloads(api, workloads)
         return Observation(not waiting, "; ".join(waiting) or "all settled")
