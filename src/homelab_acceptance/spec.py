@@ -81,15 +81,35 @@ class Expectations:
 
 
 @dataclass(frozen=True)
+class ChartRef:
+    """A Helm chart from a repository, pinned: `helm --repo REPOSITORY NAME --version VERSION`
+    (or `oci://…/NAME`)."""
+
+    repository: str
+    name: str
+    version: str
+
+
+@dataclass(frozen=True)
 class Component:
     name: str
     provisioner: str
-    source: Path
+    #: The local source (manifests dir, chart dir, playbook, module dir); None with `chart`.
+    source: Path | None
     namespace: str
     values: tuple[Path, ...] = ()
     settle_timeout_s: float = 180.0
     images: tuple[Image, ...] = ()
     expect: Expectations = field(default_factory=Expectations)
+    chart: ChartRef | None = None
+
+    def local_source(self) -> Path:
+        """The source path, for provisioners that only take local sources."""
+        if self.source is None:
+            raise ConfigurationError(
+                f"component {self.name}: provisioner {self.provisioner} needs a local source"
+            )
+        return self.source
 
 
 @dataclass(frozen=True)
@@ -160,6 +180,8 @@ def _problem(error: jsonschema.ValidationError) -> str:
         known = sorted((schema.get("properties") or {}).keys())
         extra = sorted(set(error.instance) - set(known)) if isinstance(error.instance, dict) else []
         return f"unknown field(s) {', '.join(map(repr, extra))} (known: {', '.join(known)})"
+    if keyword == "oneOf" and isinstance(error.instance, dict) and "provisioner" in error.instance:
+        return "give either source (a local path) or chart (helm: a pinned chart), not both"
     if keyword == "required":
         return str(error.message).replace("is a required property", "is required")
     if keyword == "not" and isinstance(error.instance, str) and error.instance.endswith(":latest"):
@@ -198,7 +220,8 @@ def _build(path: Path, document: dict[str, Any]) -> Stack:
             Component(
                 name=raw["name"],
                 provisioner=raw["provisioner"],
-                source=base / raw["source"],
+                source=base / raw["source"] if "source" in raw else None,
+                chart=ChartRef(**raw["chart"]) if "chart" in raw else None,
                 namespace=raw.get("namespace", raw["name"]),
                 values=tuple(base / v for v in raw.get("values", [])),
                 settle_timeout_s=raw.get("settle_timeout_s", 180.0),
@@ -247,7 +270,13 @@ def _check_semantics(path: Path, root: Node, stack: Stack) -> None:
                 f"{path}:{line}: components[{index}].name: {component.name!r} is used twice"
             )
         seen.add(component.name)
-        if not component.source.exists():
+        if component.chart is not None and component.provisioner != "helm":
+            line = line_of(root, [*at, "chart"])
+            raise StackSpecError(
+                f"{path}:{line}: components[{index}].chart: only the helm provisioner takes a "
+                f"chart from a repository; {component.provisioner} needs a local source"
+            )
+        if component.source is not None and not component.source.exists():
             line = line_of(root, [*at, "source"])
             raise StackSpecError(
                 f"{path}:{line}: components[{index}].source: {component.source} does not exist"

@@ -115,6 +115,34 @@ def test_a_valid_spec_is_read_into_typed_objects(stack_dir: Path) -> None:
             ("provisioner: manifests", "provisioner: pulumi"),
             "stack.yaml:7: components[0].provisioner: no provisioner 'pulumi' is installed",
         ),
+        (
+            ("    source: apps/sample\n", ""),
+            "stack.yaml:6: components[0]: give either source (a local path) or chart",
+        ),
+        (
+            (
+                "source: apps/sample",
+                "source: apps/sample\n    chart: {repository: "
+                "https://charts.invalid, name: x, version: 1.0.0}",
+            ),
+            "stack.yaml:6: components[0]: give either source (a local path) or chart",
+        ),
+        (
+            (
+                "source: apps/sample",
+                "chart: {repository: https://charts.invalid, name: x, version: 1.0.0}",
+            ),
+            "stack.yaml:8: components[0].chart: only the helm provisioner takes a chart",
+        ),
+        (
+            (
+                "provisioner: manifests\n    source: apps/sample",
+                "provisioner: helm\n    chart: "
+                "{repository: https://charts.invalid, name: x, version: '>=1.0'}",
+            ),
+            "stack.yaml:8: components[0].chart.version: '>=1.0' does not match the expected form "
+            "(An exact chart version (no ranges).)",
+        ),
     ],
 )
 def test_an_invalid_spec_is_one_line_naming_file_line_and_field(
@@ -126,6 +154,18 @@ def test_an_invalid_spec_is_one_line_naming_file_line_and_field(
     message = str(raised.value)
     assert complaint in message
     assert "\n" not in message
+
+
+def test_a_helm_component_may_name_a_pinned_chart_instead_of_a_source(stack_dir: Path) -> None:
+    text = VALID.replace(
+        "provisioner: manifests\n    source: apps/sample",
+        "provisioner: helm\n    chart: {repository: oci://registry.invalid/charts, name: "
+        "kube-prometheus-stack, version: 79.1.0}",
+    )
+    component = load_stack(write(stack_dir, text)).components[0]
+    assert component.source is None
+    assert component.chart is not None
+    assert (component.chart.name, component.chart.version) == ("kube-prometheus-stack", "79.1.0")
 
 
 def test_a_component_name_used_twice_is_named(stack_dir: Path) -> None:

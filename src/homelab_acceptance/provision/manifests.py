@@ -69,7 +69,7 @@ class ManifestsProvisioner(Provisioner):
         return sorted(documents, key=lambda d: order.get(str(d.get("kind")), len(order)))
 
     def _render(self) -> str:
-        source = self.component.source
+        source = self.component.local_source()
         if (source / "kustomization.yaml").is_file() or (source / "kustomization.yml").is_file():
             kubectl = shutil.which("kubectl")
             if kubectl is None:
