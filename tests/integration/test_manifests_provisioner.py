@@ -57,13 +57,25 @@ def test_apply_settle_idempotence_drift_and_destroy(
     assert namespace not in names
 
 
+@pytest.mark.parametrize(
+    ("fixture", "workload", "reason"),
+    [
+        ("unpullable", "ghost", "ErrImageNeverPull"),
+        ("unready", "unready", "Readiness probe failed: HTTP probe failed with statuscode: 404"),
+    ],
+)
 def test_a_component_that_cannot_settle_is_named_with_its_reason(
-    request: pytest.FixtureRequest, cluster: Cluster
+    request: pytest.FixtureRequest,
+    cluster: Cluster,
+    busybox_image: str,
+    fixture: str,
+    workload: str,
+    reason: str,
 ) -> None:
     identity = request.config.stash[run_identity_key]
-    namespace = f"hla-ghost-{identity.run_id}"
+    namespace = f"hla-{workload}-{identity.run_id}"
     provisioner = provisioner_for("manifests")(
-        cluster, component("unpullable", namespace, settle_timeout_s=20), identity
+        cluster, component(fixture, namespace, settle_timeout_s=20), identity
     )
     try:
         provisioner.apply()
@@ -72,6 +84,6 @@ def test_a_component_that_cannot_settle_is_named_with_its_reason(
     finally:
         provisioner.destroy()
     message = str(raised.value)
-    assert "waiting for component unpullable to settle" in message
-    assert f"Deployment {namespace}/ghost: 0/1 ready" in message
-    assert "ErrImageNeverPull" in message
+    assert f"waiting for component {fixture} to settle" in message
+    assert f"Deployment {namespace}/{workload}: 0/1 ready" in message
+    assert reason in message

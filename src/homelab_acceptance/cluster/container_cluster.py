@@ -125,9 +125,8 @@ class ContainerCluster(Cluster):
             shutil.rmtree(self._workdir, ignore_errors=True)
 
     def import_images(self, images: Sequence[str]) -> None:
-        node = self._require_node()
-        for image in images:
-            node.import_image(image, IMPORTER)
+        if images:
+            self._require_node().import_images(images, IMPORTER)
 
     # -- facts -------------------------------------------------------------------------------
 

@@ -195,15 +195,17 @@ class NodeContainer:
         except ClusterError:
             return ""
 
-    def import_image(self, image: str, importer: Sequence[str]) -> None:
-        """Pipe `docker save <image>` into `importer` run inside the node (e.g. ctr import)."""
+    def import_images(self, images: Sequence[str], importer: Sequence[str]) -> None:
+        """Pipe one `docker save` of all `images` into `importer` run inside the node (e.g. ctr
+        import): layers the images share (their Debian base) cross only once."""
         docker_cli = shutil.which("docker")
         if docker_cli is None:
             raise ClusterError(
                 "importing images needs the docker CLI on PATH (apt-get install docker.io)"
             )
+        named = ", ".join(images)
         save = subprocess.Popen(
-            [docker_cli, "save", image], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+            [docker_cli, "save", *images], stdout=subprocess.PIPE, stderr=subprocess.PIPE
         )
         load = subprocess.run(
             [docker_cli, "exec", "-i", self.spec.name, *importer],
@@ -215,11 +217,11 @@ class NodeContainer:
         save.stdout.close()
         save_error = save.stderr.read().decode(errors="replace").strip() if save.stderr else ""
         if save.wait() != 0:
-            raise ClusterError(f"image {image}: docker save failed: {save_error or 'no output'}")
+            raise ClusterError(f"images {named}: docker save failed: {save_error or 'no output'}")
         if load.returncode != 0:
             detail = load.stderr.decode(errors="replace").strip().splitlines()
             raise ClusterError(
-                f"image {image}: import into the node failed: {detail[-1] if detail else ''}"
+                f"images {named}: import into the node failed: {detail[-1] if detail else ''}"
             )
 
     def remove(self) -> None:

@@ -49,6 +49,23 @@ def why_not_ready(pod: Any) -> str:
     return "; ".join(part.strip() for part in parts)
 
 
+def last_probe_failure(api: k8s.ApiClient, pod: Any) -> str | None:
+    """The newest "… probe failed: …" event of the pod (reason Unhealthy), if any: why a
+    running container is not ready, which the pod's status does not say."""
+    meta = pod.metadata
+    events = (
+        k8s.CoreV1Api(api)
+        .list_namespaced_event(
+            meta.namespace, field_selector=f"involvedObject.name={meta.name},reason=Unhealthy"
+        )
+        .items
+    )
+    if not events:
+        return None
+    newest = max(events, key=lambda e: str(e.last_timestamp or e.event_time or e.first_timestamp))
+    return " ".join(str(newest.message or "").split())[:200] or None
+
+
 def wait_pod_running(api: k8s.ApiClient, namespace: str, name: str, timeout_s: float = 90) -> None:
     wait_for(
         lambda: pod_running(api, namespace, name),

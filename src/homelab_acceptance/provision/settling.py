@@ -10,7 +10,7 @@ from kubernetes import client as k8s
 
 from homelab_acceptance.errors import ProvisionError
 from homelab_acceptance.kube_client import api_client_for
-from homelab_acceptance.probes.pods import why_not_ready
+from homelab_acceptance.probes.pods import last_probe_failure, why_not_ready
 from homelab_acceptance.spec import Component
 from homelab_acceptance.waiting import Observation, wait_for
 
@@ -62,7 +62,14 @@ def _pod_reasons(api: k8s.ApiClient, namespace: str, workload: dict[str, Any]) -
         return ""
     selector = ",".join(f"{key}={value}" for key, value in labels.items())
     pods = k8s.CoreV1Api(api).list_namespaced_pod(namespace, label_selector=selector).items
-    return "; ".join(f"{p.metadata.name if p.metadata else '?'}: {why_not_ready(p)}" for p in pods)
+    reasons = []
+    for pod in pods:
+        name = pod.metadata.name if pod.metadata else "?"
+        reason = why_not_ready(pod)
+        failure = last_probe_failure(api, pod) if "running, not ready" in reason else None
+        # A failed probe says why better than the conditions that follow from it.
+        reasons.append(f"{name}: running, not ready: {failure}" if failure else f"{name}: {reason}")
+    return "; ".join(reasons)
 
 
 def workloads_in_namespace(api: k8s.ApiClient, namespace: str) -> list[dict[str, Any]]:
