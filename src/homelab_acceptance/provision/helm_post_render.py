@@ -1,0 +1,41 @@
+"""The helm provisioner's post-renderer (run by Helm as a `postrenderer/v1` plugin): labels
+every rendered object with the run and the component, so `homelab-acceptance clean` and the
+tests find what a release made, and spells out the port protocols that server-side apply on
+Kubernetes before 1.24 cannot default. Reads the manifest on stdin, writes it to stdout;
+its arguments are the labels, `key=value` each."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import yaml
+
+from homelab_acceptance.provision.manifest_defaults import with_default_protocols
+
+
+def post_render(manifest: str, labels: dict[str, str]) -> str:
+    documents = [d for d in yaml.safe_load_all(manifest) if isinstance(d, dict)]
+    rendered: list[dict[str, Any]] = []
+    for document in documents:
+        completed = with_default_protocols(document)
+        metadata = completed.setdefault("metadata", {})
+        metadata["labels"] = {**(metadata.get("labels") or {}), **labels}
+        rendered.append(completed)
+    return yaml.safe_dump_all(rendered, explicit_start=True, sort_keys=False)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    malformed = [a for a in arguments if "=" not in a]
+    if malformed:
+        print(f"helm post-renderer: labels are key=value, not {malformed[0]!r}", file=sys.stderr)
+        return 2
+    labels = dict(a.split("=", 1) for a in arguments)
+    sys.stdout.write(post_render(sys.stdin.read(), labels))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
