@@ -1,0 +1,160 @@
+"""`opentofu`: a module directory applied with `tofu`, or `terraform` where OpenTofu is absent.
+
+State is kept per run and component: the module is copied into the run's work dir
+(`<workdirs_root>/<run id>/opentofu/<component>`, which the reaper removes with the run) and the
+tool runs there (`-chdir`), so two runs never share state and the user's module dir stays clean.
+
+The harness's inputs reach the module as environment variables `TF_VAR_kubeconfig`,
+`TF_VAR_kubectl` (empty when no kubectl is found), `TF_VAR_namespace`, `TF_VAR_component` and
+`TF_VAR_run_id`, not as `-var`: the tool rejects a `-var` the module does not declare but
+ignores an undeclared `TF_VAR_`, so a module declares only the inputs it uses. The component's
+values files are `-var-file`s, which take precedence over the environment.
+
+The tool finds drift in what it tracks: a module of `terraform_data` resources (all these
+machines can run: no provider can be downloaded) tracks its inputs, not the live objects."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+from homelab_acceptance.errors import ProvisionError
+from homelab_acceptance.kube_client import api_client_for
+from homelab_acceptance.provision.cli_tools import find_cli, require_cli, run_cli
+from homelab_acceptance.provision.component_namespace import (
+    delete_namespace_if_created,
+    ensure_namespace,
+)
+from homelab_acceptance.provision.contract import ApplyReport, Provisioner
+from homelab_acceptance.provision.settling import wait_namespace_settled
+from homelab_acceptance.provision.tofu_output import (
+    applied_changes,
+    first_error,
+    json_messages,
+    planned_differences,
+)
+
+#: No prompts, no "run terraform apply next" hints, no phone-home to checkpoint.hashicorp.com.
+AUTOMATION_ENV = {"TF_IN_AUTOMATION": "1", "TF_INPUT": "0", "CHECKPOINT_DISABLE": "1"}
+#: What the tool writes beside the module (never copied from the user's module dir).
+_TOOL_STATE = {".terraform", "terraform.tfstate", "terraform.tfstate.backup"}
+#: Records which module content the work dir was initialised for.
+_INIT_MARKER = ".homelab-acceptance-init"
+_HINT = (
+    "install OpenTofu's CLI (tofu) or Terraform's (terraform); modules here may use only "
+    "built-in providers such as terraform_data, as no provider registry is reachable"
+)
+
+
+class OpenTofuProvisioner(Provisioner):
+    name = "opentofu"
+
+    def work_dir(self) -> Path:
+        """This run's copy of the module, where the tool keeps its state."""
+        return self.identity.workdir() / "opentofu" / self.component.name
+
+    def apply(self) -> ApplyReport:
+        started = time.monotonic()
+        tool = require_cli(self.component, "tofu", "terraform", hint=_HINT)
+        ensure_namespace(
+            api_client_for(self.cluster.kubeconfig_path), self.component, self.identity
+        )
+        self._prepare(tool)
+        result = self._run(tool, "apply", ["apply", "-auto-approve", "-json", *self._var_files()])
+        changes, unchanged = applied_changes(json_messages(result.stdout))
+        return ApplyReport(changes, unchanged, time.monotonic() - started)
+
+    def wait_settled(self) -> None:
+        wait_namespace_settled(self.cluster.kubeconfig_path, self.component)
+
+    def drift(self) -> tuple[str, ...]:
+        """What `plan -detailed-exitcode` proposes: empty when it exits 0 (nothing to do, the
+        idempotence proof after an apply), one entry per change when it exits 2."""
+        tool = require_cli(self.component, "tofu", "terraform", hint=_HINT)
+        self._prepare(tool)
+        plan = ["plan", "-detailed-exitcode", "-json", *self._var_files()]
+        result = self._run(tool, "plan", plan, ok_codes=(0, 2))
+        if result.returncode == 0:
+            return ()
+        return planned_differences(json_messages(result.stdout))
+
+    def destroy(self) -> None:
+        work = self.work_dir()
+        if (work / "terraform.tfstate").is_file():
+            tool = require_cli(self.component, "tofu", "terraform", hint=_HINT)
+            self._prepare(tool)
+            self._run(tool, "destroy", ["destroy", "-auto-approve", "-json", *self._var_files()])
+        delete_namespace_if_created(
+            api_client_for(self.cluster.kubeconfig_path), self.component, self.identity
+        )
+        shutil.rmtree(work, ignore_errors=True)
+
+    def _var_files(self) -> list[str]:
+        return [f"-var-file={path.resolve()}" for path in self.component.values]
+
+    def _prepare(self, tool: str) -> None:
+        """Bring the work dir's copy of the module up to date, keeping the tool's state; run
+        `init` the first time and whenever the module's content has changed since."""
+        source = self.component.local_source()
+        if not source.is_dir():
+            raise ProvisionError(
+                f"component {self.component.name}: source {source} is not a module directory"
+            )
+        work = self.work_dir()
+        work.mkdir(parents=True, exist_ok=True)
+        wanted = {entry.name for entry in source.iterdir()} - _TOOL_STATE
+        for entry in work.iterdir():
+            kept = entry.name in _TOOL_STATE | {".terraform.lock.hcl", _INIT_MARKER}
+            if entry.name not in wanted and not kept:
+                _remove(entry)
+        shutil.copytree(
+            source, work, dirs_exist_ok=True, ignore=shutil.ignore_patterns(*_TOOL_STATE)
+        )
+        digest = _content_digest(work)
+        marker = work / _INIT_MARKER
+        if not marker.is_file() or marker.read_text() != digest:
+            self._run(tool, "init", ["init", "-input=false", "-no-color"])
+            marker.write_text(digest)
+
+    def _run(
+        self, tool: str, step: str, args: list[str], ok_codes: tuple[int, ...] = (0,)
+    ) -> subprocess.CompletedProcess[str]:
+        """One tool command in the work dir; a failure is one line with the tool's own
+        diagnostic (run_cli's last-line rule would give a JSON line or a box border)."""
+        env = {
+            **AUTOMATION_ENV,
+            "TF_VAR_kubeconfig": str(self.cluster.kubeconfig_path),
+            "TF_VAR_kubectl": find_cli("kubectl") or "",
+            "TF_VAR_namespace": self.component.namespace,
+            "TF_VAR_component": self.component.name,
+            "TF_VAR_run_id": self.identity.run_id,
+        }
+        command = [tool, f"-chdir={self.work_dir()}", *args]
+        result = run_cli(self.component, step, command, env=env, ok_codes=(*ok_codes, 1))
+        if result.returncode not in ok_codes:
+            raise ProvisionError(
+                f"component {self.component.name}: {Path(tool).name} {step} failed "
+                f"(exit {result.returncode}): {first_error(result.stdout, result.stderr)}"
+            )
+        return result
+
+
+def _content_digest(module: Path) -> str:
+    """A digest of the module's files (not the tool's state or the init marker)."""
+    digest = hashlib.sha256()
+    skipped = _TOOL_STATE | {".terraform.lock.hcl", _INIT_MARKER}
+    for path in sorted(module.rglob("*")):
+        relative = path.relative_to(module)
+        if path.is_file() and relative.parts[0] not in skipped:
+            digest.update(str(relative).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _remove(entry: Path) -> None:
+    if entry.is_dir() and not entry.is_symlink():
+        shutil.rmtree(entry)
+    else:
+        entry.unlink()
