@@ -4,22 +4,28 @@ component that cannot settle, a failing task and a missing ansible-playbook."""
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
+import docker.errors
 import pytest
 from kubernetes import client as k8s
 
 from homelab_acceptance.cluster import Cluster
+from homelab_acceptance.docker_engine import connect_docker
 from homelab_acceptance.errors import ConfigurationError, ProvisionError, WaitTimeout
+from homelab_acceptance.kube_client import raw_get
 from homelab_acceptance.plugin import run_identity_key
 from homelab_acceptance.provision import provisioner_for
 from homelab_acceptance.run_identity import LABEL
 from homelab_acceptance.spec import Component
 
 COMPONENTS = Path(__file__).parents[2] / "fixtures" / "components"
+ALERTMANAGER_PLAYBOOK = Path(__file__).parents[2] / "stack" / "playbooks" / "alertmanager.yaml"
+ALERTMANAGER_IMAGE = "homelab-acceptance/alertmanager:0.25.0-deb12"
 
 
 def component(name: str, namespace: str, settle_timeout_s: float = 90) -> Component:
@@ -144,3 +150,34 @@ def test_a_missing_ansible_playbook_is_one_line(
     assert "\n" not in message
     names = [n.metadata.name for n in k8s.CoreV1Api(kube_api).list_namespace().items if n.metadata]
     assert namespace not in names
+
+
+def test_the_alertmanager_playbook_serves_its_configuration_without_gossip(
+    request: pytest.FixtureRequest, cluster: Cluster, kube_api: k8s.ApiClient
+) -> None:
+    try:
+        connect_docker().images.get(ALERTMANAGER_IMAGE)
+    except docker.errors.ImageNotFound:
+        pytest.skip(f"{ALERTMANAGER_IMAGE} is not built (stack/images/alertmanager)")
+    cluster.import_images([ALERTMANAGER_IMAGE])
+    identity = request.config.stash[run_identity_key]
+    namespace = f"hla-alertmanager-{identity.run_id}"
+    alertmanager = Component(
+        name="alertmanager", provisioner="ansible", source=ALERTMANAGER_PLAYBOOK,
+        namespace=namespace, settle_timeout_s=90,
+    )  # fmt: skip
+    provisioner = provisioner_for("ansible")(cluster, alertmanager, identity)
+    try:
+        provisioner.apply()
+        provisioner.wait_settled()
+        assert provisioner.apply().changes == ()
+        status_code, body = raw_get(
+            kube_api,
+            f"/api/v1/namespaces/{namespace}/services/alertmanager:9093/proxy/api/v2/status",
+        )
+        assert status_code == 200, body[:300]
+        status = json.loads(body)
+        assert status["cluster"]["status"] == "disabled"
+        assert "receiver: default" in status["config"]["original"]
+    finally:
+        provisioner.destroy()
