@@ -29,10 +29,12 @@ def helm(*args: str) -> str:
     return result.stdout
 
 
-def render(*extra: str) -> Objects:
+def render(*extra: str, values: tuple[str, ...] = ("-f", str(VALUES))) -> Objects:
+    # helm template cannot look the nodes up: it is told one, as the cluster would.
     manifest = helm(
-        "template", "prometheus", str(CHART), "-n", "prometheus", "-f", str(VALUES), *extra
-    )
+        "template", "prometheus", str(CHART), "-n", "prometheus", *values,
+        "--set", "nodes={node-1}", *extra,
+    )  # fmt: skip
     documents = [d for d in yaml.safe_load_all(manifest) if isinstance(d, dict)]
     return {(d["kind"], d["metadata"]["name"]): d for d in documents}
 
@@ -126,27 +128,24 @@ def test_the_configuration_scrapes_the_node_services_and_probes(objects: Objects
     assert config["rule_files"] == ["/etc/prometheus/alerts.yml"]
     jobs = {job["job_name"]: job for job in config["scrape_configs"]}
     assert set(jobs) == {
-        "prometheus", "kubelet", "cadvisor", "kubernetes-service-endpoints", "blackbox",
+        "prometheus", "kubelet", "cadvisor", "blackbox",
+        "sample-app", "blackbox-exporter", "node-exporter", "alertmanager",
     }  # fmt: skip
     for name, path in (("kubelet", "metrics"), ("cadvisor", "metrics/cadvisor")):
-        relabel = jobs[name]["relabel_configs"]
-        assert jobs[name]["kubernetes_sd_configs"] == [{"role": "node"}]
-        assert {
-            "target_label": "__address__",
-            "replacement": "kubernetes.default.svc:443",
-        } in relabel
-        assert f"/api/v1/nodes/$1/proxy/{path}" in [r.get("replacement") for r in relabel]
+        assert jobs[name]["static_configs"] == [{
+            "targets": ["kubernetes.default.svc:443"],
+            "labels": {"__metrics_path__": f"/api/v1/nodes/node-1/proxy/{path}", "node": "node-1"},
+        }]  # fmt: skip
         token = "/var/run/secrets/kubernetes.io/serviceaccount/token"
         assert jobs[name]["bearer_token_file"] == token
-    endpoints = jobs["kubernetes-service-endpoints"]["relabel_configs"]
-    assert endpoints[0] == {
-        "source_labels": ["__meta_kubernetes_service_annotation_prometheus_io_scrape"],
-        "action": "keep",
-        "regex": "true",
-    }
-    kept = {r["target_label"]: r["source_labels"] for r in endpoints if "target_label" in r}
-    assert kept["job"] == ["__meta_kubernetes_service_name"]
-    assert {"namespace", "pod", "service", "__metrics_path__", "__address__"} <= set(kept)
+    sample = jobs["sample-app"]
+    assert sample["dns_sd_configs"] == [
+        {"names": ["sample-app.apps.svc.cluster.local"], "type": "A", "port": 8080}
+    ]
+    assert sample["relabel_configs"] == [
+        {"target_label": "namespace", "replacement": "apps"},
+        {"target_label": "service", "replacement": "sample-app"},
+    ]
     blackbox = jobs["blackbox"]
     assert blackbox["params"] == {"module": ["http_2xx"]}
     assert blackbox["static_configs"] == [
@@ -188,3 +187,28 @@ def test_a_configuration_change_rolls_the_pod(objects: Objects) -> None:
 
     assert checksum(render()) == checksum(objects)
     assert checksum(render("--set", "scrapeInterval=15s")) != checksum(objects)
+
+
+def test_with_kubernetes_discovery_nodes_and_annotated_services_are_found() -> None:
+    config = config_file(render(values=()), "prometheus.yml")
+    jobs = {job["job_name"]: job for job in config["scrape_configs"]}
+    assert set(jobs) == {
+        "prometheus", "kubelet", "cadvisor", "kubernetes-service-endpoints", "blackbox",
+    }  # fmt: skip
+    for name, path in (("kubelet", "metrics"), ("cadvisor", "metrics/cadvisor")):
+        relabel = jobs[name]["relabel_configs"]
+        assert jobs[name]["kubernetes_sd_configs"] == [{"role": "node"}]
+        assert {
+            "target_label": "__address__",
+            "replacement": "kubernetes.default.svc:443",
+        } in relabel
+        assert f"/api/v1/nodes/$1/proxy/{path}" in [r.get("replacement") for r in relabel]
+    endpoints = jobs["kubernetes-service-endpoints"]["relabel_configs"]
+    assert endpoints[0] == {
+        "source_labels": ["__meta_kubernetes_service_annotation_prometheus_io_scrape"],
+        "action": "keep",
+        "regex": "true",
+    }
+    kept = {r["target_label"]: r["source_labels"] for r in endpoints if "target_label" in r}
+    assert kept["job"] == ["__meta_kubernetes_service_name"]
+    assert {"namespace", "pod", "service", "__metrics_path__", "__address__"} <= set(kept)

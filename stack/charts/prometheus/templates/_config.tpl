@@ -15,6 +15,7 @@ scrape_configs:
   - job_name: prometheus
     static_configs:
       - targets: [localhost:9090]
+{{- if .Values.kubernetesDiscovery }}
 {{- range $job, $path := dict "kubelet" "metrics" "cadvisor" "metrics/cadvisor" }}
   # The node's {{ $job }} metrics through the API server's node proxy: no direct route to
   # the kubelet's port is needed.
@@ -57,6 +58,43 @@ scrape_configs:
         target_label: service
       - source_labels: [__meta_kubernetes_service_name]
         target_label: job
+{{- else }}
+{{- /* Debian's Prometheus is built without Kubernetes discovery: the nodes come from the
+cluster when helm installs (lookup; `nodes` from values when rendering offline) and the
+Services from `scrapeServices`, resolved by the cluster's DNS. */}}
+{{- $nodes := list }}
+{{- range (lookup "v1" "Node" "" "").items }}
+{{- $nodes = append $nodes .metadata.name }}
+{{- end }}
+{{- if not $nodes }}{{ $nodes = .Values.nodes }}{{ end }}
+{{- range $job, $path := dict "kubelet" "metrics" "cadvisor" "metrics/cadvisor" }}
+  - job_name: {{ $job }}
+    scheme: https
+    tls_config:
+      ca_file: /var/run/secrets/kubernetes.io/serviceaccount/ca.crt
+    bearer_token_file: /var/run/secrets/kubernetes.io/serviceaccount/token
+    static_configs:
+    {{- range $nodes }}
+      - targets: [kubernetes.default.svc:443]
+        labels:
+          __metrics_path__: /api/v1/nodes/{{ . }}/proxy/{{ $path }}
+          node: {{ . }}
+    {{- end }}
+{{- end }}
+{{- range .Values.scrapeServices }}
+  - job_name: {{ .name }}
+    metrics_path: {{ .path | default "/metrics" }}
+    dns_sd_configs:
+      - names: [{{ printf "%s.%s.svc.cluster.local" .name .namespace }}]
+        type: A
+        port: {{ .port }}
+    relabel_configs:
+      - target_label: namespace
+        replacement: {{ .namespace }}
+      - target_label: service
+        replacement: {{ .name }}
+{{- end }}
+{{- end }}
   - job_name: blackbox
     metrics_path: /probe
     params:
