@@ -12,8 +12,10 @@ import pytest
 from kubernetes import client as k8s
 
 from homelab_acceptance.cluster import Cluster
+from homelab_acceptance.docker_engine import connect_docker
 from homelab_acceptance.errors import ConfigurationError, ProvisionError, WaitTimeout
-from homelab_acceptance.plugin import run_identity_key
+from homelab_acceptance.local_images import build_local_image
+from homelab_acceptance.plugin import progress_printer, run_identity_key
 from homelab_acceptance.provision import provisioner_for
 from homelab_acceptance.provision.component_namespace import COMPONENT_LABEL
 from homelab_acceptance.run_identity import LABEL
@@ -21,6 +23,9 @@ from homelab_acceptance.spec import Component
 
 COMPONENTS = Path(__file__).parents[2] / "fixtures" / "components"
 WEB_MODULE = COMPONENTS / "opentofu-web"
+STACK = Path(__file__).parents[2] / "stack"
+NODE_EXPORTER_IMAGE = "homelab-acceptance/node-exporter:1.5.0-deb12"
+NODE_STATE = "/var/lib/homelab-node"
 
 
 def component(
@@ -157,3 +162,43 @@ def test_without_tofu_or_terraform_apply_is_one_line_and_creates_nothing(
     assert "install OpenTofu's CLI (tofu) or Terraform's (terraform)" in message
     assert namespace not in namespace_names(kube_api)
     assert not (identity.workdir() / "opentofu" / "opentofu-none").exists()
+
+
+def test_the_reference_node_exporter_module_reports_the_node_filesystems(
+    request: pytest.FixtureRequest, cluster: Cluster, kube_api: k8s.ApiClient
+) -> None:
+    identity = request.config.stash[run_identity_key]
+    image = build_local_image(
+        connect_docker(), STACK / "images" / "node-exporter", NODE_EXPORTER_IMAGE,
+        progress_printer(request.config),
+    )  # fmt: skip
+    cluster.import_images([image])
+    namespace = f"hla-tofu-node-exporter-{identity.run_id}"
+    exporter = component("node-exporter", namespace, source=STACK / "tofu" / "node-exporter")
+    provisioner = provisioner_for("opentofu")(cluster, exporter, identity)
+    try:
+        assert provisioner.apply().changes == ("resource terraform_data.node_exporter: create",)
+        provisioner.wait_settled()
+        assert provisioner.drift() == ()
+        metrics = k8s.CoreV1Api(kube_api).connect_get_namespaced_service_proxy_with_path(
+            "node-exporter:9100", namespace, "metrics"
+        )
+        service = k8s.CoreV1Api(kube_api).read_namespaced_service("node-exporter", namespace)
+    finally:
+        provisioner.destroy()
+    assert service.metadata.annotations == {
+        "prometheus.io/scrape": "true", "prometheus.io/port": "9100"
+    }  # fmt: skip
+    # The node's state volume (its kubelet, containerd and volume data), as seen on the node;
+    # the node's "/" is an overlay, which node-exporter leaves out by default.
+    node = connect_docker().containers.get(cluster.describe()["node_container"])
+    statfs = node.exec_run(["stat", "-f", "-c", "%b %s", NODE_STATE]).output.split()
+    assert filesystem_size_bytes(metrics, NODE_STATE) == int(statfs[0]) * int(statfs[1])
+
+
+def filesystem_size_bytes(metrics: str, mountpoint: str) -> int:
+    """node_filesystem_size_bytes of `mountpoint`, from node-exporter's text format."""
+    for line in metrics.splitlines():
+        if line.startswith("node_filesystem_size_bytes{") and f'mountpoint="{mountpoint}"' in line:
+            return int(float(line.rsplit(" ", 1)[1]))
+    raise AssertionError(f"node-exporter reports no filesystem at mountpoint {mountpoint}")
