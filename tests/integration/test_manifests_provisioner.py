@@ -58,20 +58,17 @@ def test_apply_settle_idempotence_drift_and_destroy(
 
 
 @pytest.mark.parametrize(
-    ("fixture", "workload", "reason"),
+    "case",
     [
         ("unpullable", "ghost", "ErrImageNeverPull"),
         ("unready", "unready", "Readiness probe failed: HTTP probe failed with statuscode: 404"),
     ],
+    ids=["bad-image", "failing-probe"],
 )
 def test_a_component_that_cannot_settle_is_named_with_its_reason(
-    request: pytest.FixtureRequest,
-    cluster: Cluster,
-    busybox_image: str,
-    fixture: str,
-    workload: str,
-    reason: str,
+    request: pytest.FixtureRequest, cluster: Cluster, busybox_image: str, case: tuple[str, str, str]
 ) -> None:
+    fixture, workload, reason = case
     identity = request.config.stash[run_identity_key]
     namespace = f"hla-{workload}-{identity.run_id}"
     provisioner = provisioner_for("manifests")(

@@ -1,6 +1,6 @@
 """The reference stack's Alertmanager playbook: ansible-playbook accepts it, its Alertmanager
 configuration routes every alert to the null receiver `default`, and its objects are the ones
-the stack relies on (NodePort 30093, scrape annotations, no gossip)."""
+the stack relies on (NodePort 30022 (within the 30000-30031 the node publishes), scrape annotations, no gossip)."""
 
 from __future__ import annotations
 
@@ -76,7 +76,7 @@ def test_the_objects_the_stack_relies_on() -> None:
     assert "checksum/config" in pod["metadata"]["annotations"]
     service = objects["Service"]
     assert service["spec"]["type"] == "NodePort"
-    assert service["spec"]["ports"][0]["nodePort"] == 30093
+    assert service["spec"]["ports"][0]["nodePort"] == 30022
     assert service["metadata"]["annotations"] == {
         "prometheus.io/scrape": "true", "prometheus.io/port": "9093",
     }  # fmt: skip
