@@ -10,6 +10,7 @@ from __future__ import annotations
 import signal
 import threading
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,11 @@ from homelab_acceptance.cluster import DEFAULT_SPEC, Cluster, open_cluster
 from homelab_acceptance.docker_engine import connect_docker
 from homelab_acceptance.errors import HomelabAcceptanceError
 from homelab_acceptance.kube_client import api_client_for
+from homelab_acceptance.provision.stack_lifecycle import (
+    ComponentOutcome,
+    ImagesOutcome,
+    StackLifecycle,
+)
 from homelab_acceptance.reaper import reap
 from homelab_acceptance.run_identity import RunIdentity
 from homelab_acceptance.spec import DEFAULT_STACK, Stack, StackSpecError, load_stack
@@ -184,3 +190,53 @@ def stack(request: pytest.FixtureRequest) -> Stack:
     if stack_key not in request.config.stash:
         pytest.skip(f"no stack spec: pass --stack PATH or create {DEFAULT_STACK}")
     return request.config.stash[stack_key]
+
+
+@dataclass(frozen=True)
+class ProvisionedStack:
+    """The stack under test, applied and settled on the cluster, with what that took."""
+
+    stack: Stack
+    lifecycle: StackLifecycle
+    images: ImagesOutcome | None
+    outcomes: tuple[ComponentOutcome, ...]
+
+
+@pytest.fixture(scope="session")
+def provisioned_stack(
+    request: pytest.FixtureRequest, cluster: Cluster, stack: Stack
+) -> Iterator[ProvisionedStack]:
+    """The stack spec's components applied and settled on the cluster (images built and
+    imported first where the harness made the cluster); destroyed after the session unless
+    --keep-cluster keeps the cluster."""
+    show = progress_printer(request.config)
+    lifecycle = StackLifecycle(cluster, stack, request.config.stash[run_identity_key], show)
+    images: ImagesOutcome | None = None
+    failure: HomelabAcceptanceError | None = None
+    try:
+        if cluster.ephemeral:
+            images = lifecycle.prepare_images(connect_docker())
+        else:
+            show(f"stack: {cluster.provider}:// is not ours: its images must already be pullable")
+        outcomes = tuple(lifecycle.apply())
+    except HomelabAcceptanceError as error:
+        failure = error
+    except BaseException:
+        _destroy_quietly(lifecycle, show)
+        raise
+    if failure is not None:
+        # What was applied before the failure must not stay on a cluster that is not ours.
+        _destroy_quietly(lifecycle, show)
+        _fail(failure)
+    yield ProvisionedStack(stack, lifecycle, images, outcomes)
+    keep = request.config.getoption("--keep-cluster")
+    if keep == "always" or (keep == "on-failure" and request.session.testsfailed > 0):
+        return
+    lifecycle.destroy()
+
+
+def _destroy_quietly(lifecycle: StackLifecycle, show: Callable[[str], None]) -> None:
+    try:
+        lifecycle.destroy()
+    except HomelabAcceptanceError as error:
+        show(f"stack: cleaning up after the failure did not finish: {error}")
