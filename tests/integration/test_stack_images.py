@@ -42,6 +42,10 @@ IMAGES = {
         ["/usr/bin/prometheus-blackbox-exporter"],
     ),
     "sample-app": ("homelab-acceptance/sample-app:1.0.0", ["python3", "/app/sample_app.py"]),
+    "kube-http-sd": (
+        "homelab-acceptance/kube-http-sd:1.0.0",
+        ["python3", "/app/kube_http_sd.py"],
+    ),
 }
 PROMETHEUS_CONFIG = b"""\
 global:

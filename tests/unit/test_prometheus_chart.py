@@ -30,11 +30,7 @@ def helm(*args: str) -> str:
 
 
 def render(*extra: str, values: tuple[str, ...] = ("-f", str(VALUES))) -> Objects:
-    # helm template cannot look the nodes up: it is told one, as the cluster would.
-    manifest = helm(
-        "template", "prometheus", str(CHART), "-n", "prometheus", *values,
-        "--set", "nodes={node-1}", *extra,
-    )  # fmt: skip
+    manifest = helm("template", "prometheus", str(CHART), "-n", "prometheus", *values, *extra)
     documents = [d for d in yaml.safe_load_all(manifest) if isinstance(d, dict)]
     return {(d["kind"], d["metadata"]["name"]): d for d in documents}
 
@@ -42,6 +38,12 @@ def render(*extra: str, values: tuple[str, ...] = ("-f", str(VALUES))) -> Object
 @pytest.fixture(scope="module")
 def objects() -> Objects:
     return render()
+
+
+def pod_containers(rendered: Objects) -> list[dict[str, Any]]:
+    template = rendered["Deployment", "prometheus"]["spec"]["template"]
+    containers: list[dict[str, Any]] = template["spec"]["containers"]
+    return containers
 
 
 def config_file(objects: Objects, name: str) -> dict[str, Any]:
@@ -87,7 +89,8 @@ def test_the_deployment_runs_the_local_image_on_its_volume(objects: Objects) -> 
     assert deployment["spec"]["strategy"] == {"type": "Recreate"}
     pod = deployment["spec"]["template"]["spec"]
     assert pod["serviceAccountName"] == "prometheus"
-    (container,) = pod["containers"]
+    container = pod["containers"][0]
+    assert container["name"] == "prometheus"
     assert container["image"] == "homelab-acceptance/prometheus:2.42.0-deb12"
     assert container["imagePullPolicy"] == "IfNotPresent"
     assert container["args"] == [
@@ -108,11 +111,11 @@ def test_the_deployment_runs_the_local_image_on_its_volume(objects: Objects) -> 
     assert "storageClassName" not in claim  # the cluster's default
 
 
-def test_the_service_is_published_on_node_port_30090(objects: Objects) -> None:
+def test_the_service_is_published_on_node_port_30021(objects: Objects) -> None:
     spec = objects["Service", "prometheus"]["spec"]
     assert spec["type"] == "NodePort"
     assert spec["ports"] == [
-        {"name": "http", "port": 9090, "targetPort": "http", "protocol": "TCP", "nodePort": 30090}
+        {"name": "http", "port": 9090, "targetPort": "http", "protocol": "TCP", "nodePort": 30021}
     ]
     assert (
         spec["selector"] == objects["Deployment", "prometheus"]["spec"]["selector"]["matchLabels"]
@@ -128,24 +131,11 @@ def test_the_configuration_scrapes_the_node_services_and_probes(objects: Objects
     assert config["rule_files"] == ["/etc/prometheus/alerts.yml"]
     jobs = {job["job_name"]: job for job in config["scrape_configs"]}
     assert set(jobs) == {
-        "prometheus", "kubelet", "cadvisor", "blackbox",
-        "sample-app", "blackbox-exporter", "node-exporter", "alertmanager",
+        "prometheus", "kubelet", "cadvisor", "kubernetes-service-endpoints", "blackbox",
     }  # fmt: skip
-    for name, path in (("kubelet", "metrics"), ("cadvisor", "metrics/cadvisor")):
-        assert jobs[name]["static_configs"] == [{
-            "targets": ["kubernetes.default.svc:443"],
-            "labels": {"__metrics_path__": f"/api/v1/nodes/node-1/proxy/{path}", "node": "node-1"},
-        }]  # fmt: skip
-        token = "/var/run/secrets/kubernetes.io/serviceaccount/token"
+    token = "/var/run/secrets/kubernetes.io/serviceaccount/token"
+    for name in ("kubelet", "cadvisor"):
         assert jobs[name]["bearer_token_file"] == token
-    sample = jobs["sample-app"]
-    assert sample["dns_sd_configs"] == [
-        {"names": ["sample-app.apps.svc.cluster.local"], "type": "A", "port": 8080}
-    ]
-    assert sample["relabel_configs"] == [
-        {"target_label": "namespace", "replacement": "apps"},
-        {"target_label": "service", "replacement": "sample-app"},
-    ]
     blackbox = jobs["blackbox"]
     assert blackbox["params"] == {"module": ["http_2xx"]}
     assert blackbox["static_configs"] == [
@@ -155,6 +145,44 @@ def test_the_configuration_scrapes_the_node_services_and_probes(objects: Objects
         "target_label": "__address__",
         "replacement": "blackbox-exporter.blackbox.svc.cluster.local:9115",
     }
+
+
+def test_debians_prometheus_discovers_through_the_sidecar_on_loopback(objects: Objects) -> None:
+    jobs = {j["job_name"]: j for j in config_file(objects, "prometheus.yml")["scrape_configs"]}
+    for name, role in (
+        ("kubelet", "node"),
+        ("cadvisor", "node"),
+        ("kubernetes-service-endpoints", "endpoints"),
+    ):
+        assert "kubernetes_sd_configs" not in jobs[name]
+        assert jobs[name]["http_sd_configs"] == [
+            {"url": f"http://127.0.0.1:9101/targets?role={role}", "refresh_interval": "5s"}
+        ]
+    sidecar = pod_containers(objects)[1]
+    assert sidecar["name"] == "kube-http-sd"
+    assert sidecar["image"] == "homelab-acceptance/kube-http-sd:1.0.0"
+    assert sidecar["imagePullPolicy"] == "IfNotPresent"
+    assert sidecar["env"] == [{"name": "PORT", "value": "9101"}]
+    assert sidecar["readinessProbe"]["exec"]["command"] == [
+        "python3", "/app/kube_http_sd.py", "--probe",
+    ]  # fmt: skip
+    assert sidecar["resources"]["limits"] == {"memory": "64Mi"}
+    assert "ports" not in sidecar, "the sidecar serves loopback only: nothing to publish"
+
+
+def test_both_discoveries_give_the_same_jobs_and_relabelling(objects: Objects) -> None:
+    """Only the discovery block differs: relabel rules written for Kubernetes discovery hold
+    for the sidecar's labels too."""
+
+    def without_discovery(rendered: Objects) -> list[dict[str, Any]]:
+        jobs = config_file(rendered, "prometheus.yml")["scrape_configs"]
+        return [
+            {k: v for k, v in job.items() if k not in ("kubernetes_sd_configs", "http_sd_configs")}
+            for job in jobs
+        ]
+
+    with_kubernetes = render("--set", "kubernetesDiscovery=true")
+    assert without_discovery(with_kubernetes) == without_discovery(objects)
 
 
 def test_the_rules_file_holds_the_alerts_other_checks_wait_for(objects: Objects) -> None:
@@ -190,7 +218,8 @@ def test_a_configuration_change_rolls_the_pod(objects: Objects) -> None:
 
 
 def test_with_kubernetes_discovery_nodes_and_annotated_services_are_found() -> None:
-    config = config_file(render(values=()), "prometheus.yml")
+    rendered = render(values=())
+    config = config_file(rendered, "prometheus.yml")
     jobs = {job["job_name"]: job for job in config["scrape_configs"]}
     assert set(jobs) == {
         "prometheus", "kubelet", "cadvisor", "kubernetes-service-endpoints", "blackbox",
@@ -212,3 +241,4 @@ def test_with_kubernetes_discovery_nodes_and_annotated_services_are_found() -> N
     kept = {r["target_label"]: r["source_labels"] for r in endpoints if "target_label" in r}
     assert kept["job"] == ["__meta_kubernetes_service_name"]
     assert {"namespace", "pod", "service", "__metrics_path__", "__address__"} <= set(kept)
+    assert [c["name"] for c in pod_containers(rendered)] == ["prometheus"]

@@ -15,7 +15,6 @@ scrape_configs:
   - job_name: prometheus
     static_configs:
       - targets: [localhost:9090]
-{{- if .Values.kubernetesDiscovery }}
 {{- range $job, $path := dict "kubelet" "metrics" "cadvisor" "metrics/cadvisor" }}
   # The node's {{ $job }} metrics through the API server's node proxy: no direct route to
   # the kubelet's port is needed.
@@ -24,8 +23,7 @@ scrape_configs:
     tls_config:
       ca_file: /var/run/secrets/kubernetes.io/serviceaccount/ca.crt
     bearer_token_file: /var/run/secrets/kubernetes.io/serviceaccount/token
-    kubernetes_sd_configs:
-      - role: node
+    {{- include "prometheus.discovery" (dict "role" "node" "Values" $.Values) | nindent 4 }}
     relabel_configs:
       - target_label: __address__
         replacement: kubernetes.default.svc:443
@@ -37,8 +35,7 @@ scrape_configs:
 {{- end }}
   # Every Service annotated prometheus.io/scrape: "true"; its job is the Service's name.
   - job_name: kubernetes-service-endpoints
-    kubernetes_sd_configs:
-      - role: endpoints
+    {{- include "prometheus.discovery" (dict "role" "endpoints" "Values" .Values) | nindent 4 }}
     relabel_configs:
       - source_labels: [__meta_kubernetes_service_annotation_prometheus_io_scrape]
         action: keep
@@ -58,43 +55,6 @@ scrape_configs:
         target_label: service
       - source_labels: [__meta_kubernetes_service_name]
         target_label: job
-{{- else }}
-{{- /* Debian's Prometheus is built without Kubernetes discovery: the nodes come from the
-cluster when helm installs (lookup; `nodes` from values when rendering offline) and the
-Services from `scrapeServices`, resolved by the cluster's DNS. */}}
-{{- $nodes := list }}
-{{- range (lookup "v1" "Node" "" "").items }}
-{{- $nodes = append $nodes .metadata.name }}
-{{- end }}
-{{- if not $nodes }}{{ $nodes = .Values.nodes }}{{ end }}
-{{- range $job, $path := dict "kubelet" "metrics" "cadvisor" "metrics/cadvisor" }}
-  - job_name: {{ $job }}
-    scheme: https
-    tls_config:
-      ca_file: /var/run/secrets/kubernetes.io/serviceaccount/ca.crt
-    bearer_token_file: /var/run/secrets/kubernetes.io/serviceaccount/token
-    static_configs:
-    {{- range $nodes }}
-      - targets: [kubernetes.default.svc:443]
-        labels:
-          __metrics_path__: /api/v1/nodes/{{ . }}/proxy/{{ $path }}
-          node: {{ . }}
-    {{- end }}
-{{- end }}
-{{- range .Values.scrapeServices }}
-  - job_name: {{ .name }}
-    metrics_path: {{ .path | default "/metrics" }}
-    dns_sd_configs:
-      - names: [{{ printf "%s.%s.svc.cluster.local" .name .namespace }}]
-        type: A
-        port: {{ .port }}
-    relabel_configs:
-      - target_label: namespace
-        replacement: {{ .namespace }}
-      - target_label: service
-        replacement: {{ .name }}
-{{- end }}
-{{- end }}
   - job_name: blackbox
     metrics_path: /probe
     params:
@@ -111,6 +71,21 @@ Services from `scrapeServices`, resolved by the cluster's DNS. */}}
         target_label: instance
       - target_label: __address__
         replacement: {{ .Values.blackbox.exporter }}
+{{- end }}
+
+{{/* Where a job's Kubernetes targets come from ({role, Values}): Prometheus's own discovery,
+or, for Debian's Prometheus (built without it), the kube-http-sd sidecar on loopback, which
+answers with the same __meta_kubernetes_* labels, so the jobs and their relabelling are the
+same either way. */}}
+{{- define "prometheus.discovery" -}}
+{{- if .Values.kubernetesDiscovery -}}
+kubernetes_sd_configs:
+  - role: {{ .role }}
+{{- else -}}
+http_sd_configs:
+  - url: http://127.0.0.1:{{ .Values.discovery.port }}/targets?role={{ .role }}
+    refresh_interval: {{ .Values.discovery.refreshInterval }}
+{{- end -}}
 {{- end }}
 
 {{- define "prometheus.alerts" -}}
