@@ -6,12 +6,20 @@ from __future__ import annotations
 import contextlib
 import shutil
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import docker
 from docker.errors import NotFound
 
-from homelab_acceptance.run_identity import KEEP_LABEL, LABEL, OWNER_LABEL, Owner, workdirs_root
+from homelab_acceptance.run_identity import (
+    KEEP_LABEL,
+    LABEL,
+    OWNER_FILE,
+    OWNER_LABEL,
+    Owner,
+    workdirs_root,
+)
 
 
 @dataclass
@@ -82,9 +90,18 @@ def _reap_workdirs(client: docker.DockerClient, reaped: Reaped) -> None:
             path.is_dir()
             and path.name not in living
             and all(ch in "0123456789abcdef" for ch in path.name)
+            and not _owner_alive(path)
         ):
             shutil.rmtree(path, ignore_errors=True)
             reaped.workdirs.append(str(path))
+
+
+def _owner_alive(workdir: Path) -> bool:
+    try:
+        owner = Owner.parse((workdir / OWNER_FILE).read_text().strip())
+    except OSError:
+        return False
+    return owner is not None and owner.is_alive()
 
 
 def _ignore_gone(remove: Any, **kwargs: Any) -> None:

@@ -19,6 +19,10 @@ OWNER_LABEL = "homelab-acceptance.owner"
 KEEP_LABEL = "homelab-acceptance.keep"
 
 
+#: The file in each run's work dir that names the run's owner process.
+OWNER_FILE = "owner"
+
+
 def workdirs_root() -> Path:
     """Where clusters keep host-side files (kubeconfigs), one directory per run id."""
     return Path(tempfile.gettempdir()) / "homelab-acceptance"
@@ -82,6 +86,11 @@ class RunIdentity:
         """This run's directory for host-side files, created private to the owner."""
         path = workdirs_root() / self.run_id
         path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        owner_file = path / OWNER_FILE
+        if not owner_file.exists():
+            # The reaper leaves a directory alone while this owner lives, with or without a
+            # node container (kubeconfig:// runs have none but keep OpenTofu state here).
+            owner_file.write_text(str(self.owner))
         return path
 
     def labels(self, keep: bool = False) -> dict[str, str]:

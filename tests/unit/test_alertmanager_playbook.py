@@ -1,6 +1,7 @@
 """The reference stack's Alertmanager playbook: ansible-playbook accepts it, its Alertmanager
 configuration routes every alert to the null receiver `default`, and its objects are the ones
-the stack relies on (NodePort 30022 (within the 30000-30031 the node publishes), scrape annotations, no gossip)."""
+the stack relies on (NodePort 30022, within the 30000-30031 the node publishes; scrape
+annotations; no gossip)."""
 
 from __future__ import annotations
 
