@@ -58,8 +58,11 @@ def main() -> int:
                 figure("second_apply_seconds", time.monotonic() - started)
             finally:
                 started = time.monotonic()
-                lifecycle.destroy()
-                figure("destroy_seconds", time.monotonic() - started)
+                try:
+                    lifecycle.destroy()
+                    figure("destroy_seconds", time.monotonic() - started)
+                except HomelabAcceptanceError as error:
+                    note(f"destroy: {error}")
     except HomelabAcceptanceError as error:
         print(f"bench: {error}", file=sys.stderr)
         return 2

@@ -208,7 +208,7 @@ def _field_name(location: list[Any]) -> str:
 
 
 def _build(path: Path, document: dict[str, Any]) -> Stack:
-    base = path.parent
+    base = path.parent.absolute()  # tools run elsewhere (ansible, tofu): no relative paths
     components = []
     for raw in document["components"]:
         expect = raw.get("expect") or {}
