@@ -126,11 +126,38 @@ class Limits:
 
 
 @dataclass(frozen=True)
+class ServiceRef:
+    """A Service the checks talk to (through the API server's service proxy)."""
+
+    namespace: str
+    name: str
+    port: int
+
+    @classmethod
+    def parse(cls, text: str) -> ServiceRef:
+        where, _, port = text.rpartition(":")
+        namespace, _, name = where.partition("/")
+        return cls(namespace, name, int(port))
+
+    def __str__(self) -> str:
+        return f"{self.namespace}/{self.name}:{self.port}"
+
+
+@dataclass(frozen=True)
+class Observability:
+    prometheus: ServiceRef | None = None
+    alertmanager: ServiceRef | None = None
+    grafana: ServiceRef | None = None
+    loki: ServiceRef | None = None
+
+
+@dataclass(frozen=True)
 class Stack:
     path: Path
     name: str
     components: tuple[Component, ...]
     limits: Limits = field(default_factory=Limits)
+    observability: Observability = field(default_factory=Observability)
 
 
 def stack_schema() -> dict[str, Any]:
@@ -237,6 +264,8 @@ def _build(path: Path, document: dict[str, Any]) -> Stack:
                 ),
             )
         )
+    services = document.get("observability") or {}
+    observability = Observability(**{k: ServiceRef.parse(v) for k, v in services.items()})
     limits = document.get("limits") or {}
     restart = limits.get("node_restart") or {}
     return Stack(
@@ -250,6 +279,7 @@ def _build(path: Path, document: dict[str, Any]) -> Stack:
                 StoredClaim(**c) for c in limits.get("persistent_storage", [])
             ),
         ),
+        observability=observability,
     )
 
 

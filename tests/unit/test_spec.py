@@ -37,6 +37,8 @@ components:
         - {selector: '{namespace="apps"}', contains: request}
       alerts:
         - {name: SampleAppDown, cause: {scale_to_zero: sample-app}}
+observability:
+  prometheus: monitoring/prometheus:9090
 limits:
   node_restart: {downtime_budget_s: 60}
   persistent_storage:
@@ -99,7 +101,7 @@ def test_a_valid_spec_is_read_into_typed_objects(stack_dir: Path) -> None:
         ),
         (
             ("downtime_budget_s: 60", "downtime_budget_s: soon"),
-            "stack.yaml:23: limits.node_restart.downtime_budget_s: 'soon' is not of type 'number'",
+            "stack.yaml:25: limits.node_restart.downtime_budget_s: 'soon' is not of type 'number'",
         ),
         (("source: apps/sample", "source: apps/missing"), "stack.yaml:8: components[0].source:"),
         (
@@ -168,9 +170,23 @@ def test_a_helm_component_may_name_a_pinned_chart_instead_of_a_source(stack_dir:
     assert (component.chart.name, component.chart.version) == ("kube-prometheus-stack", "79.1.0")
 
 
+def test_observability_services_are_read_as_namespace_name_and_port(stack_dir: Path) -> None:
+    prometheus = load_stack(write(stack_dir, VALID)).observability.prometheus
+    assert prometheus is not None
+    assert (prometheus.namespace, prometheus.name, prometheus.port) == (
+        "monitoring",
+        "prometheus",
+        9090,
+    )
+    broken = VALID.replace("monitoring/prometheus:9090", "prometheus:9090")
+    with pytest.raises(StackSpecError, match=r"stack.yaml:23: observability.prometheus: "):
+        load_stack(write(stack_dir, broken))
+
+
 def test_a_component_name_used_twice_is_named(stack_dir: Path) -> None:
     twice = VALID.replace(
-        "limits:", "  - {name: sample-app, provisioner: manifests, source: apps/sample}\nlimits:"
+        "observability:",
+        "  - {name: sample-app, provisioner: manifests, source: apps/sample}\nobservability:",
     )
     with pytest.raises(
         StackSpecError, match=r"stack.yaml:22: components\[1\].name: 'sample-app' is used twice"
