@@ -17,6 +17,9 @@ from typing import Any
 import pytest
 from kubernetes import client as k8s
 
+from homelab_acceptance.checks.alertmanager import Alertmanager
+from homelab_acceptance.checks.prometheus import Prometheus
+from homelab_acceptance.checks.service_proxy import ServiceProxy
 from homelab_acceptance.cluster import DEFAULT_SPEC, Cluster, open_cluster
 from homelab_acceptance.docker_engine import connect_docker
 from homelab_acceptance.errors import HomelabAcceptanceError
@@ -28,7 +31,13 @@ from homelab_acceptance.provision.stack_lifecycle import (
 )
 from homelab_acceptance.reaper import reap
 from homelab_acceptance.run_identity import RunIdentity
-from homelab_acceptance.spec import DEFAULT_STACK, Stack, StackSpecError, load_stack
+from homelab_acceptance.spec import (
+    DEFAULT_STACK,
+    ServiceRef,
+    Stack,
+    StackSpecError,
+    load_stack,
+)
 
 KEEP_CHOICES = ("never", "on-failure", "always")
 run_identity_key = pytest.StashKey[RunIdentity]()
@@ -233,6 +242,27 @@ def provisioned_stack(
     if keep == "always" or (keep == "on-failure" and request.session.testsfailed > 0):
         return
     lifecycle.destroy()
+
+
+def _declared_service(stack: Stack, what: str) -> ServiceRef:
+    service: ServiceRef | None = getattr(stack.observability, what)
+    if service is None:
+        pytest.skip(f"the stack declares no {what} (observability.{what} in {stack.path})")
+    return service
+
+
+@pytest.fixture(scope="session")
+def prometheus(provisioned_stack: ProvisionedStack, kube_api: k8s.ApiClient) -> Prometheus:
+    """The stack's Prometheus (observability.prometheus), through the service proxy."""
+    service = _declared_service(provisioned_stack.stack, "prometheus")
+    return Prometheus(ServiceProxy(kube_api, service))
+
+
+@pytest.fixture(scope="session")
+def alertmanager(provisioned_stack: ProvisionedStack, kube_api: k8s.ApiClient) -> Alertmanager:
+    """The stack's Alertmanager (observability.alertmanager), through the service proxy."""
+    service = _declared_service(provisioned_stack.stack, "alertmanager")
+    return Alertmanager(ServiceProxy(kube_api, service))
 
 
 def _destroy_quietly(lifecycle: StackLifecycle, show: Callable[[str], None]) -> None:

@@ -1,0 +1,19 @@
+"""A thin Alertmanager API v2 client over the service proxy."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homelab_acceptance.checks.service_proxy import ServiceProxy
+
+
+class Alertmanager:
+    def __init__(self, http: ServiceProxy) -> None:
+        self.http = http
+
+    def alerts(self, alertname: str) -> list[dict[str, Any]]:
+        """The alerts named `alertname` Alertmanager holds (active, silenced or inhibited)."""
+        found: list[dict[str, Any]] = self.http.get_json(
+            "/api/v2/alerts", {"filter": f'alertname="{alertname}"'}
+        )
+        return found

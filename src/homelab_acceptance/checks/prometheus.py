@@ -1,0 +1,66 @@
+"""A thin Prometheus HTTP API client over the service proxy (see shared observability notes:
+the envelope `{status, data, errorType, error}`, sample values as strings)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homelab_acceptance.checks.service_proxy import ServiceHTTPError, ServiceProxy
+
+
+class PrometheusQueryError(Exception):
+    """Prometheus refused a query (bad PromQL, execution error): its own errorType and error."""
+
+
+class Prometheus:
+    def __init__(self, http: ServiceProxy) -> None:
+        self.http = http
+
+    def ready(self) -> tuple[bool, str]:
+        status, body = self.http.get("/-/ready")
+        return status == 200, f"HTTP {status}: {' '.join(body.split())[:120]}"
+
+    def _data(self, path: str, params: dict[str, str] | None = None) -> Any:
+        try:
+            envelope = self.http.get_json(path, params)
+        except ServiceHTTPError as error:
+            raise PrometheusQueryError(str(error)) from None
+        if envelope.get("status") != "success":
+            raise PrometheusQueryError(
+                f"{envelope.get('errorType', '?')}: {envelope.get('error', '?')}"
+            )
+        return envelope["data"]
+
+    def query(self, expr: str) -> list[dict[str, Any]]:
+        """An instant query's vector: `[{"metric": {...}, "value": [ts, "v"]}]`."""
+        data = self._data("/api/v1/query", {"query": expr})
+        if data.get("resultType") != "vector":
+            raise PrometheusQueryError(f"{expr!r} gave a {data.get('resultType')}, not a vector")
+        result: list[dict[str, Any]] = data["result"]
+        return result
+
+    def targets(self) -> list[dict[str, Any]]:
+        active: list[dict[str, Any]] = self._data("/api/v1/targets", {"state": "active"})[
+            "activeTargets"
+        ]
+        return active
+
+    def rule_groups(self) -> list[dict[str, Any]]:
+        groups: list[dict[str, Any]] = self._data("/api/v1/rules")["groups"]
+        return groups
+
+    def alerts(self) -> list[dict[str, Any]]:
+        alerts: list[dict[str, Any]] = self._data("/api/v1/alerts")["alerts"]
+        return alerts
+
+
+def sample_value(sample: dict[str, Any]) -> float:
+    """The float of a vector sample (Prometheus sends values as strings, "NaN" included)."""
+    return float(sample["value"][1])
+
+
+def series_name(sample: dict[str, Any]) -> str:
+    labels = dict(sample.get("metric") or {})
+    name = labels.pop("__name__", "")
+    inner = ",".join(f'{key}="{value}"' for key, value in sorted(labels.items()))
+    return f"{name}{{{inner}}}"
