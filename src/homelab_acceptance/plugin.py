@@ -78,9 +78,29 @@ def pytest_configure(config: pytest.Config) -> None:
     _load_stack_spec(config)
     config.addinivalue_line(
         "markers",
-        "disruptive: restarts or drains the node; on an existing (kubeconfig://) cluster it "
-        "runs only with --allow-disruptive",
+        "disruptive: restarts or drains the node; runs after every other check, and on an "
+        "existing (kubeconfig://) cluster only with --allow-disruptive",
     )
+    config.addinivalue_line(
+        "markers",
+        "limitation(name): the check measures a documented single-node limitation; when it "
+        "passes, the limitation is confirmed as documented (with its figures as evidence)",
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Disruptive checks last (a restart or drain must not disturb the others), keeping the
+    order within each group."""
+    items.sort(key=lambda item: item.get_closest_marker("disruptive") is not None)
+
+
+@pytest.fixture
+def evidence(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """What a check saw (queries and answers, timings, figures): a JSON-able dict recorded
+    on the test item (user_properties "evidence") for the report, pass or fail."""
+    recorded: dict[str, Any] = {}
+    request.node.user_properties.append(("evidence", recorded))
+    return recorded
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
