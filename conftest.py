@@ -14,22 +14,21 @@ from kubernetes import utils as k8s_utils
 
 from homelab_acceptance.cluster import Cluster
 from homelab_acceptance.docker_engine import connect_docker
-from homelab_acceptance.local_images import build_local_image
 from homelab_acceptance.plugin import progress_printer, run_identity_key
+from homelab_acceptance.probe_image import build_probe_image
 from homelab_acceptance.probes.namespaces import labelled_namespace
 from homelab_acceptance.probes.pods import wait_pod_running
 from homelab_acceptance.probes.services import wait_service_ready
 from homelab_acceptance.run_identity import RunIdentity
 
 FIXTURES = Path(__file__).parent / "fixtures"
-BUSYBOX_IMAGE = "homelab-acceptance/busybox:1.35"
 
 
 @pytest.fixture(scope="session")
 def built_busybox_image(request: pytest.FixtureRequest) -> str:
     """The busybox image, built locally (not yet in any cluster)."""
     show = progress_printer(request.config)
-    return build_local_image(connect_docker(), FIXTURES / "images" / "busybox", BUSYBOX_IMAGE, show)
+    return build_probe_image(connect_docker(), show)
 
 
 @pytest.fixture(scope="session")

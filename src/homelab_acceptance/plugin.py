@@ -18,19 +18,23 @@ import pytest
 from kubernetes import client as k8s
 
 from homelab_acceptance.checks.alertmanager import Alertmanager
+from homelab_acceptance.checks.expectations import KINDS, expectations_of
 from homelab_acceptance.checks.prometheus import Prometheus
 from homelab_acceptance.checks.service_proxy import ServiceProxy
 from homelab_acceptance.cluster import DEFAULT_SPEC, Cluster, open_cluster
 from homelab_acceptance.docker_engine import connect_docker
 from homelab_acceptance.errors import HomelabAcceptanceError
 from homelab_acceptance.kube_client import api_client_for
+from homelab_acceptance.probe_image import build_probe_image
+from homelab_acceptance.probes.namespaces import labelled_namespace
+from homelab_acceptance.probes.pods import wait_pod_running
 from homelab_acceptance.provision.stack_lifecycle import (
     ComponentOutcome,
     ImagesOutcome,
     StackLifecycle,
 )
 from homelab_acceptance.reaper import reap
-from homelab_acceptance.run_identity import RunIdentity
+from homelab_acceptance.run_identity import LABEL, RunIdentity
 from homelab_acceptance.spec import (
     DEFAULT_STACK,
     ServiceRef,
@@ -81,11 +85,30 @@ def pytest_configure(config: pytest.Config) -> None:
         "disruptive: restarts or drains the node; runs after every other check, and on an "
         "existing (kubeconfig://) cluster only with --allow-disruptive",
     )
+    for kind in KINDS:
+        config.addinivalue_line("markers", f"{kind}: a check of a stack's declared {kind}")
     config.addinivalue_line(
         "markers",
         "limitation(name): the check measures a documented single-node limitation; when it "
         "passes, the limitation is confirmed as documented (with its figures as evidence)",
     )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A check that takes `endpoint_expectation` (or metric_, log_, alert_) runs once per
+    such expectation in the stack spec, with a readable id and the kind as marker."""
+    for kind in KINDS:
+        argument = f"{kind}_expectation"
+        if argument not in metafunc.fixturenames:
+            continue
+        stack = metafunc.config.stash.get(stack_key, None)
+        found = expectations_of(stack, kind) if stack is not None else []
+        marks = [getattr(pytest.mark, kind)]
+        if kind == "alert":
+            marks.append(pytest.mark.disruptive)  # producing the cause takes an app down
+        metafunc.parametrize(
+            argument, [pytest.param(e, id=e.id, marks=marks) for e in found], scope="function"
+        )
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -290,3 +313,36 @@ def _destroy_quietly(lifecycle: StackLifecycle, show: Callable[[str], None]) -> 
         lifecycle.destroy()
     except HomelabAcceptanceError as error:
         show(f"stack: cleaning up after the failure did not finish: {error}")
+
+
+@pytest.fixture(scope="session")
+def probe_pod(
+    request: pytest.FixtureRequest, cluster: Cluster, kube_api: k8s.ApiClient
+) -> Iterator[tuple[str, str]]:
+    """(namespace, name) of a busybox pod for checks made from inside the cluster."""
+    if not cluster.ephemeral:
+        pytest.skip(
+            f"{cluster.provider}:// is not ours: the probe image cannot be imported, so checks "
+            "from inside the cluster are not run"
+        )
+    image = build_probe_image(connect_docker(), progress_printer(request.config))
+    cluster.import_images([image])
+    identity = request.config.stash[run_identity_key]
+    with labelled_namespace(kube_api, identity, "probe") as namespace:
+        pod = k8s.V1Pod(
+            metadata=k8s.V1ObjectMeta(name="probe", labels={LABEL: identity.run_id}),
+            spec=k8s.V1PodSpec(
+                termination_grace_period_seconds=0,
+                containers=[
+                    k8s.V1Container(
+                        name="probe",
+                        image=image,
+                        image_pull_policy="Never",
+                        command=["sleep", "86400"],
+                    )
+                ],
+            ),
+        )
+        k8s.CoreV1Api(kube_api).create_namespaced_pod(namespace, pod)
+        wait_pod_running(kube_api, namespace, "probe")
+        yield namespace, "probe"
