@@ -6,17 +6,23 @@ from __future__ import annotations
 
 import json
 import sys
-import time
 from pathlib import Path
-from typing import Any
 
 import docker.errors
 import pytest
 from kubernetes import client as k8s
+from provisioner_checks import (
+    applied_then_destroyed,
+    apply_error,
+    assert_applied_idempotently,
+    assert_live_change_is_drift,
+    assert_nothing_left,
+    assert_settling_fails_with,
+)
 
 from homelab_acceptance.cluster import Cluster
 from homelab_acceptance.docker_engine import connect_docker
-from homelab_acceptance.errors import ConfigurationError, ProvisionError, WaitTimeout
+from homelab_acceptance.errors import ConfigurationError
 from homelab_acceptance.kube_client import raw_get
 from homelab_acceptance.plugin import run_identity_key
 from homelab_acceptance.provision import provisioner_for
@@ -38,94 +44,52 @@ def component(name: str, namespace: str, settle_timeout_s: float = 90) -> Compon
     )
 
 
-def leftovers(api: k8s.ApiClient, run_id: str, namespace: str) -> list[str]:
-    """The component's namespace if it still exists, and whatever still carries its labels."""
-    core, apps = k8s.CoreV1Api(api), k8s.AppsV1Api(api)
-    selector = f"{LABEL}={run_id},homelab-acceptance/component=ansible-web"
-    names = [n.metadata.name for n in core.list_namespace().items if n.metadata]
-    found = [f"Namespace {namespace}"] if namespace in names else []
-    listed: list[tuple[str, Any]] = [
-        ("Pod", core.list_pod_for_all_namespaces(label_selector=selector)),
-        ("Service", core.list_service_for_all_namespaces(label_selector=selector)),
-        ("Deployment", apps.list_deployment_for_all_namespaces(label_selector=selector)),
-    ]
-    for kind, items in listed:
-        found += [f"{kind} {item.metadata.namespace}/{item.metadata.name}" for item in items.items]
-    return found
-
-
 def test_apply_settle_idempotence_drift_and_destroy(
     request: pytest.FixtureRequest, cluster: Cluster, kube_api: k8s.ApiClient, busybox_image: str
 ) -> None:
     identity = request.config.stash[run_identity_key]
     namespace = f"hla-ansible-{identity.run_id}"
     provisioner = provisioner_for("ansible")(cluster, component("ansible-web", namespace), identity)
-    try:
-        first = provisioner.apply()
-        print(f"\nansible apply: first {first.seconds:.1f}s", end="")
+    with applied_then_destroyed(provisioner, kube_api) as first:
         assert first.changes == ("task Deployment web: changed", "task Service web: changed")
         provisioner.wait_settled()
         service = k8s.CoreV1Api(kube_api).read_namespaced_service("web", namespace)
         assert service.metadata is not None
         assert (service.metadata.labels or {}).get(LABEL) == identity.run_id
 
-        second = provisioner.apply()
-        print(f", second {second.seconds:.1f}s", end="")
-        assert second.changes == ()
+        second = assert_applied_idempotently(provisioner, first)
         assert second.unchanged == ("task Deployment web", "task Service web")
-        assert provisioner.drift() == ()
-
-        k8s.AppsV1Api(kube_api).patch_namespaced_deployment(
-            "web", namespace, {"spec": {"replicas": 2}}
-        )
-        assert provisioner.drift() == ("task Deployment web: would change",)
-    finally:
-        provisioner.destroy()
-    assert leftovers(kube_api, identity.run_id, namespace) == []
+        drifted = ("task Deployment web: would change",)
+        assert_live_change_is_drift(kube_api, provisioner, "web", drifted)
 
 
 def test_a_component_that_cannot_settle_is_named_with_its_reason(
-    request: pytest.FixtureRequest, cluster: Cluster
+    request: pytest.FixtureRequest, cluster: Cluster, kube_api: k8s.ApiClient
 ) -> None:
     identity = request.config.stash[run_identity_key]
-    namespace = f"hla-ansible-ghost-{identity.run_id}"
-    provisioner = provisioner_for("ansible")(
-        cluster, component("ansible-unpullable", namespace, settle_timeout_s=20), identity
+    ghost = component("ansible-unpullable", f"hla-ansible-ghost-{identity.run_id}", 20)
+    assert_settling_fails_with(
+        kube_api,
+        provisioner_for("ansible")(cluster, ghost, identity),
+        f"Deployment {ghost.namespace}/ghost: 0/1 ready",
+        "ErrImageNeverPull",
+        slack_s=5,
     )
-    try:
-        provisioner.apply()
-        started = time.monotonic()
-        with pytest.raises(WaitTimeout) as raised:
-            provisioner.wait_settled()
-        waited = time.monotonic() - started
-    finally:
-        provisioner.destroy()
-    message = str(raised.value)
-    assert "waiting for component ansible-unpullable to settle" in message
-    assert f"Deployment {namespace}/ghost: 0/1 ready" in message
-    assert "ErrImageNeverPull" in message
-    assert waited < 20 + 5
 
 
 def test_a_failing_task_is_one_line_naming_the_task(
-    request: pytest.FixtureRequest, cluster: Cluster
+    request: pytest.FixtureRequest, cluster: Cluster, kube_api: k8s.ApiClient
 ) -> None:
     identity = request.config.stash[run_identity_key]
     namespace = f"hla-ansible-failing-{identity.run_id}"
     provisioner = provisioner_for("ansible")(
         cluster, component("ansible-failing", namespace), identity
     )
-    try:
-        with pytest.raises(ProvisionError) as raised:
-            provisioner.apply()
-    finally:
-        provisioner.destroy()
-    message = str(raised.value)
+    message = apply_error(kube_api, provisioner)
     assert message.startswith(
         "component ansible-failing: apply: task 'ConfigMap with an invalid name' failed: "
     ), message
     assert 'Invalid value: "Not_A_Valid_Name"' in message
-    assert "\n" not in message
     assert "do-not-print-me" not in message
 
 
@@ -148,8 +112,7 @@ def test_a_missing_ansible_playbook_is_one_line(
     assert message.startswith("component ansible-web (ansible): no 'ansible-playbook' on PATH")
     assert "pip install 'homelab-acceptance[provisioners]'" in message
     assert "\n" not in message
-    names = [n.metadata.name for n in k8s.CoreV1Api(kube_api).list_namespace().items if n.metadata]
-    assert namespace not in names
+    assert_nothing_left(kube_api, provisioner)
 
 
 def test_the_alertmanager_playbook_serves_its_configuration_without_gossip(

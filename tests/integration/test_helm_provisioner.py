@@ -4,18 +4,25 @@ is reported with its reason within its deadline; a missing helm is one line."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
 from kubernetes import client as k8s
+from provisioner_checks import (
+    applied_then_destroyed,
+    apply_error,
+    assert_applied_idempotently,
+    assert_live_change_is_drift,
+    assert_settling_fails_with,
+    labelled_objects,
+    web_server_objects,
+)
 
 from homelab_acceptance.cluster import Cluster
-from homelab_acceptance.errors import ConfigurationError, ProvisionError, WaitTimeout
+from homelab_acceptance.errors import ConfigurationError
 from homelab_acceptance.plugin import run_identity_key
 from homelab_acceptance.provision import provisioner_for
 from homelab_acceptance.provision.cli_tools import find_cli, run_cli
-from homelab_acceptance.provision.component_namespace import COMPONENT_LABEL
 from homelab_acceptance.spec import Component
 
 CHART = Path(__file__).parents[2] / "fixtures" / "components" / "helm-web"
@@ -60,47 +67,28 @@ def test_apply_settle_idempotence_drift_and_destroy(
 ) -> None:
     identity = request.config.stash[run_identity_key]
     namespace = f"hla-helm-{identity.run_id}"
-    web = component("web", namespace)
-    provisioner = provisioner_for("helm")(cluster, web, identity)
-    rbac = k8s.RbacAuthorizationV1Api(kube_api)
-    ours = f"{COMPONENT_LABEL}=web,homelab-acceptance={identity.run_id}"
-    try:
-        first = provisioner.apply()
-        assert set(first.changes) == {
-            f"Namespace {namespace}: created",
-            f"ConfigMap {namespace}/web-content: created",
-            f"Deployment {namespace}/web: created",
-            f"Service {namespace}/web: created",
-            f"ClusterRole {namespace}-web-reader: created",
-        }
-        labelled = rbac.list_cluster_role(label_selector=ours).items
-        assert [r.metadata.name for r in labelled if r.metadata] == [f"{namespace}-web-reader"]
+    provisioner = provisioner_for("helm")(cluster, component("web", namespace), identity)
+    reader = f"ClusterRole {namespace}-web-reader"
+    with applied_then_destroyed(provisioner, kube_api) as first:
+        made = (*web_server_objects(namespace), reader)
+        assert set(first.changes) == {f"{each}: created" for each in made}
+        labelled = labelled_objects(kube_api, provisioner)
+        assert [each for each in labelled if each.startswith("ClusterRole ")] == [reader]
         provisioner.wait_settled()
 
-        second = provisioner.apply()
-        assert second.changes == ()
+        second = assert_applied_idempotently(provisioner, first)
         assert len(second.unchanged) == 4
-        assert provisioner.drift() == ()
-        print(f"helm apply: first {first.seconds:.2f}s, second {second.seconds:.2f}s")
-
-        k8s.AppsV1Api(kube_api).patch_namespaced_deployment(
-            "web", namespace, {"spec": {"replicas": 2}}
-        )
-        assert provisioner.drift() == (f"Deployment {namespace}/web: differs from the source",)
+        drifted = (f"Deployment {namespace}/web: differs from the source",)
+        assert_live_change_is_drift(kube_api, provisioner, "web", drifted)
         repaired = provisioner.apply()
         assert repaired.changes == (f"Deployment {namespace}/web: configured",)
         assert provisioner.drift() == ()
-    finally:
-        provisioner.destroy()
-    names = [n.metadata.name for n in k8s.CoreV1Api(kube_api).list_namespace().items if n.metadata]
-    assert namespace not in names
-    assert "web" not in releases(cluster, web)
-    assert rbac.list_cluster_role(label_selector=ours).items == []
+    assert "web" not in releases(cluster, provisioner.component)
     assert provisioner.drift() == (f"Release {namespace}/web: missing",)
 
 
 def test_a_release_that_cannot_settle_is_named_with_its_reason(
-    request: pytest.FixtureRequest, cluster: Cluster
+    request: pytest.FixtureRequest, cluster: Cluster, kube_api: k8s.ApiClient
 ) -> None:
     identity = request.config.stash[run_identity_key]
     namespace = f"hla-helm-ghost-{identity.run_id}"
@@ -108,22 +96,13 @@ def test_a_release_that_cannot_settle_is_named_with_its_reason(
         "ghost", namespace, values=(CHART / "values-unpullable.yaml",), settle_timeout_s=20
     )
     provisioner = provisioner_for("helm")(cluster, ghost, identity)
-    try:
-        provisioner.apply()
-        started = time.monotonic()
-        with pytest.raises(WaitTimeout) as raised:
-            provisioner.wait_settled()
-        assert time.monotonic() - started < 20 + 10
-    finally:
-        provisioner.destroy()
-    message = str(raised.value)
-    assert "waiting for component ghost to settle" in message
-    assert f"Deployment {namespace}/ghost: 0/1 ready" in message
-    assert "ErrImageNeverPull" in message
+    assert_settling_fails_with(
+        kube_api, provisioner, f"Deployment {namespace}/ghost: 0/1 ready", "ErrImageNeverPull"
+    )
 
 
 def test_a_chart_that_does_not_render_is_one_line_with_helms_reason(
-    request: pytest.FixtureRequest, cluster: Cluster, tmp_path: Path
+    request: pytest.FixtureRequest, cluster: Cluster, kube_api: k8s.ApiClient, tmp_path: Path
 ) -> None:
     identity = request.config.stash[run_identity_key]
     broken = tmp_path / "values.yaml"
@@ -132,14 +111,8 @@ def test_a_chart_that_does_not_render_is_one_line_with_helms_reason(
     provisioner = provisioner_for("helm")(
         cluster, component("broken", namespace, values=(broken,)), identity
     )
-    try:
-        with pytest.raises(ProvisionError) as raised:
-            provisioner.apply()
-    finally:
-        provisioner.destroy()
-    message = str(raised.value)
+    message = apply_error(kube_api, provisioner)
     assert message.startswith("component broken: helm upgrade --install failed (exit 1): ")
-    assert "\n" not in message
 
 
 def test_a_missing_helm_is_one_line(

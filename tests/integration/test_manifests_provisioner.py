@@ -7,9 +7,15 @@ from pathlib import Path
 
 import pytest
 from kubernetes import client as k8s
+from provisioner_checks import (
+    applied_then_destroyed,
+    assert_applied_idempotently,
+    assert_live_change_is_drift,
+    assert_settling_fails_with,
+    web_server_objects,
+)
 
 from homelab_acceptance.cluster import Cluster
-from homelab_acceptance.errors import WaitTimeout
 from homelab_acceptance.plugin import run_identity_key
 from homelab_acceptance.provision import provisioner_for
 from homelab_acceptance.spec import Component
@@ -33,28 +39,12 @@ def test_apply_settle_idempotence_drift_and_destroy(
     identity = request.config.stash[run_identity_key]
     namespace = f"hla-manifests-{identity.run_id}"
     provisioner = provisioner_for("manifests")(cluster, component("web", namespace), identity)
-    try:
-        first = provisioner.apply()
-        assert set(first.changes) == {
-            f"Namespace {namespace}: created",
-            f"ConfigMap {namespace}/web-content: created",
-            f"Deployment {namespace}/web: created",
-            f"Service {namespace}/web: created",
-        }
+    with applied_then_destroyed(provisioner, kube_api) as first:
+        assert set(first.changes) == {f"{made}: created" for made in web_server_objects(namespace)}
         provisioner.wait_settled()
-
-        second = provisioner.apply()
-        assert second.changes == ()
-        assert provisioner.drift() == ()
-
-        k8s.AppsV1Api(kube_api).patch_namespaced_deployment(
-            "web", namespace, {"spec": {"replicas": 2}}
-        )
-        assert provisioner.drift() == (f"Deployment {namespace}/web: differs from the source",)
-    finally:
-        provisioner.destroy()
-    names = [n.metadata.name for n in k8s.CoreV1Api(kube_api).list_namespace().items if n.metadata]
-    assert namespace not in names
+        assert_applied_idempotently(provisioner, first)
+        drifted = (f"Deployment {namespace}/web: differs from the source",)
+        assert_live_change_is_drift(kube_api, provisioner, "web", drifted)
 
 
 @pytest.mark.parametrize(
@@ -66,7 +56,11 @@ def test_apply_settle_idempotence_drift_and_destroy(
     ids=["bad-image", "failing-probe"],
 )
 def test_a_component_that_cannot_settle_is_named_with_its_reason(
-    request: pytest.FixtureRequest, cluster: Cluster, busybox_image: str, case: tuple[str, str, str]
+    request: pytest.FixtureRequest,
+    cluster: Cluster,
+    kube_api: k8s.ApiClient,
+    busybox_image: str,
+    case: tuple[str, str, str],
 ) -> None:
     fixture, workload, reason = case
     identity = request.config.stash[run_identity_key]
@@ -74,13 +68,6 @@ def test_a_component_that_cannot_settle_is_named_with_its_reason(
     provisioner = provisioner_for("manifests")(
         cluster, component(fixture, namespace, settle_timeout_s=20), identity
     )
-    try:
-        provisioner.apply()
-        with pytest.raises(WaitTimeout) as raised:
-            provisioner.wait_settled()
-    finally:
-        provisioner.destroy()
-    message = str(raised.value)
-    assert f"waiting for component {fixture} to settle" in message
-    assert f"Deployment {namespace}/{workload}: 0/1 ready" in message
-    assert reason in message
+    assert_settling_fails_with(
+        kube_api, provisioner, f"Deployment {namespace}/{workload}: 0/1 ready", reason
+    )

@@ -5,20 +5,26 @@ input found as drift, destroy leaving nothing; and its one-line failures."""
 from __future__ import annotations
 
 import dataclasses
-import time
 from pathlib import Path
 
 import pytest
 from kubernetes import client as k8s
+from provisioner_checks import (
+    applied_then_destroyed,
+    apply_error,
+    assert_applied_idempotently,
+    assert_nothing_left,
+    assert_settling_fails_with,
+    labelled_objects,
+    web_server_objects,
+)
 
 from homelab_acceptance.cluster import Cluster
 from homelab_acceptance.docker_engine import connect_docker
-from homelab_acceptance.errors import ConfigurationError, ProvisionError, WaitTimeout
+from homelab_acceptance.errors import ConfigurationError
 from homelab_acceptance.local_images import build_local_image
 from homelab_acceptance.plugin import progress_printer, run_identity_key
 from homelab_acceptance.provision import provisioner_for
-from homelab_acceptance.provision.component_namespace import COMPONENT_LABEL
-from homelab_acceptance.run_identity import LABEL
 from homelab_acceptance.spec import Component
 
 COMPONENTS = Path(__file__).parents[2] / "fixtures" / "components"
@@ -41,22 +47,6 @@ def component(
     )  # fmt: skip
 
 
-def namespace_names(api: k8s.ApiClient) -> list[str]:
-    return [n.metadata.name for n in k8s.CoreV1Api(api).list_namespace().items if n.metadata]
-
-
-def labelled_objects(api: k8s.ApiClient, selector: str) -> list[str]:
-    """Namespaces, ConfigMaps, Deployments and Services anywhere carrying the labels."""
-    core, apps = k8s.CoreV1Api(api), k8s.AppsV1Api(api)
-    found = [
-        *core.list_namespace(label_selector=selector).items,
-        *core.list_config_map_for_all_namespaces(label_selector=selector).items,
-        *apps.list_deployment_for_all_namespaces(label_selector=selector).items,
-        *core.list_service_for_all_namespaces(label_selector=selector).items,
-    ]
-    return [f"{type(item).__name__} {item.metadata.name}" for item in found]
-
-
 def test_apply_settle_idempotence_drift_and_destroy(
     request: pytest.FixtureRequest, cluster: Cluster, kube_api: k8s.ApiClient, busybox_image: str
 ) -> None:
@@ -64,22 +54,17 @@ def test_apply_settle_idempotence_drift_and_destroy(
     namespace = f"hla-tofu-{identity.run_id}"
     web = component("opentofu-web", namespace)
     provisioner = provisioner_for("opentofu")(cluster, web, identity)
-    selector = f"{COMPONENT_LABEL}=opentofu-web,{LABEL}={identity.run_id}"
     work_dir = identity.workdir() / "opentofu" / "opentofu-web"
-    try:
-        first = provisioner.apply()
+    with applied_then_destroyed(provisioner, kube_api) as first:
         assert first.changes == ("resource terraform_data.web: create",)
         assert (work_dir / "terraform.tfstate").is_file()
         assert not (WEB_MODULE / "terraform.tfstate").exists()
         provisioner.wait_settled()
-        assert sorted(labelled_objects(kube_api, selector)) == [
-            "V1ConfigMap web-content", "V1Deployment web", "V1Namespace " + namespace,
-            "V1Service web",
-        ]  # fmt: skip
+        made = labelled_objects(kube_api, provisioner)
+        assert sorted(made) == sorted(web_server_objects(namespace))
 
-        second = provisioner.apply()
-        assert (second.changes, second.unchanged) == ((), ("resource terraform_data.web",))
-        assert provisioner.drift() == ()
+        second = assert_applied_idempotently(provisioner, first)
+        assert second.unchanged == ("resource terraform_data.web",)
 
         greeting = WEB_MODULE / "greeting.tfvars"
         changed = provisioner_for("opentofu")(
@@ -90,34 +75,22 @@ def test_apply_settle_idempotence_drift_and_destroy(
         content = k8s.CoreV1Api(kube_api).read_namespaced_config_map("web-content", namespace)
         assert content.data == {"index.html": "hello again, changed by a -var-file\n"}
         assert changed.drift() == ()
-    finally:
-        provisioner.destroy()
-    assert namespace not in namespace_names(kube_api)
-    assert labelled_objects(kube_api, selector) == []
     assert not work_dir.exists()
 
 
 def test_a_module_whose_image_cannot_be_pulled_is_named_with_its_reason(
-    request: pytest.FixtureRequest, cluster: Cluster
+    request: pytest.FixtureRequest, cluster: Cluster, kube_api: k8s.ApiClient
 ) -> None:
     identity = request.config.stash[run_identity_key]
     namespace = f"hla-tofu-ghost-{identity.run_id}"
     unpullable = WEB_MODULE / "unpullable.tfvars"
     ghost = component("opentofu-ghost", namespace, values=(unpullable,), settle_timeout_s=20)
-    provisioner = provisioner_for("opentofu")(cluster, ghost, identity)
-    try:
-        provisioner.apply()
-        started = time.monotonic()
-        with pytest.raises(WaitTimeout) as raised:
-            provisioner.wait_settled()
-        waited = time.monotonic() - started
-    finally:
-        provisioner.destroy()
-    message = str(raised.value)
-    assert "waiting for component opentofu-ghost to settle" in message
-    assert f"Deployment {namespace}/web: 0/1 ready" in message
-    assert "ErrImageNeverPull" in message
-    assert waited < 20 + 10
+    assert_settling_fails_with(
+        kube_api,
+        provisioner_for("opentofu")(cluster, ghost, identity),
+        f"Deployment {namespace}/web: 0/1 ready",
+        "ErrImageNeverPull",
+    )
 
 
 def test_a_module_with_an_error_is_one_line_with_the_tool_diagnostic(
@@ -127,17 +100,10 @@ def test_a_module_with_an_error_is_one_line_with_the_tool_diagnostic(
     namespace = f"hla-tofu-broken-{identity.run_id}"
     broken = component("opentofu-broken", namespace, source=COMPONENTS / "opentofu-broken")
     provisioner = provisioner_for("opentofu")(cluster, broken, identity)
-    try:
-        with pytest.raises(ProvisionError) as raised:
-            provisioner.apply()
-    finally:
-        provisioner.destroy()
-    message = str(raised.value)
-    assert "\n" not in message
+    message = apply_error(kube_api, provisioner)
     assert message.startswith("component opentofu-broken: ")
     assert " apply failed (exit 1): main.tf:3: Unsupported argument: " in message
     assert 'An argument named "replicas" is not expected here.' in message
-    assert namespace not in namespace_names(kube_api)
 
 
 def test_without_tofu_or_terraform_apply_is_one_line_and_creates_nothing(
@@ -160,7 +126,7 @@ def test_without_tofu_or_terraform_apply_is_one_line_and_creates_nothing(
         "component opentofu-none (opentofu): no 'tofu' or 'terraform' on PATH"
     )
     assert "install OpenTofu's CLI (tofu) or Terraform's (terraform)" in message
-    assert namespace not in namespace_names(kube_api)
+    assert_nothing_left(kube_api, provisioner)
     assert not (identity.workdir() / "opentofu" / "opentofu-none").exists()
 
 

@@ -4,7 +4,8 @@ tofu/terraform, kubectl).
 A tool is looked up on PATH and then beside the running Python: `./scripts/setup` installs helm,
 kubectl and ansible into `.venv/bin`, which is not on PATH when pytest is started as
 `.venv/bin/pytest`. A failing command becomes one line: which component, which step, and the
-last line the tool printed on stderr (never the whole output: it may echo values)."""
+last line the tool printed on stderr, or what the caller's reader picks from the output (never
+the whole output: it may echo values)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from homelab_acceptance.errors import ConfigurationError, ProvisionError
@@ -50,9 +51,11 @@ def run_cli(
     cwd: Path | None = None,
     timeout_s: float = 600,
     ok_codes: tuple[int, ...] = (0,),
+    error_line: Callable[[str, str], str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run one tool command; ProvisionError (one line) when it exits with another code or
-    overruns `timeout_s`."""
+    overruns `timeout_s`. `error_line(stdout, stderr)` picks the tool's reason from its output,
+    for tools whose last line is not it (a JSON line, a box border); by default the last line."""
     full_env = {**os.environ, **(env or {})}
     try:
         result = subprocess.run(
@@ -64,11 +67,17 @@ def run_cli(
             f"component {component.name}: {step} did not finish within {timeout_s:.0f}s"
         ) from None
     if result.returncode not in ok_codes:
+        reason = (error_line or last_output_line)(result.stdout, result.stderr)
         raise ProvisionError(
-            f"component {component.name}: {step} failed (exit {result.returncode}): "
-            f"{last_line(result.stderr) or last_line(result.stdout) or 'no output'}"
+            f"component {component.name}: {step} failed (exit {result.returncode}): {reason}"
         )
     return result
+
+
+def last_output_line(stdout: str, stderr: str) -> str:
+    """A failed tool's reason when nothing better is known: its last line on stderr, else on
+    stdout."""
+    return last_line(stderr) or last_line(stdout) or "no output"
 
 
 def last_line(text: str) -> str:

@@ -133,13 +133,10 @@ class OpenTofuProvisioner(Provisioner):
             "TF_VAR_run_id": self.identity.run_id,
         }
         command = [tool, f"-chdir={self.work_dir()}", *args]
-        result = run_cli(self.component, step, command, env=env, ok_codes=(*ok_codes, 1))
-        if result.returncode not in ok_codes:
-            raise ProvisionError(
-                f"component {self.component.name}: {Path(tool).name} {step} failed "
-                f"(exit {result.returncode}): {first_error(result.stdout, result.stderr)}"
-            )
-        return result
+        return run_cli(
+            self.component, f"{Path(tool).name} {step}", command, env=env, ok_codes=ok_codes,
+            error_line=first_error,
+        )  # fmt: skip
 
 
 def _content_digest(module: Path) -> str:

@@ -9,6 +9,8 @@ import json
 import re
 from typing import Any
 
+from homelab_acceptance.provision.cli_tools import last_output_line
+
 #: Plan actions that change nothing in the cluster (a data source read, a no-op).
 _NOT_A_CHANGE = {"noop", "read"}
 _HUMAN_ERROR = re.compile(r"^[│\s]*Error: (?P<summary>.+)$")
@@ -73,14 +75,12 @@ def planned_differences(messages: list[dict[str, Any]]) -> tuple[str, ...]:
 
 def first_error(stdout: str, stderr: str) -> str:
     """The tool's error in one line: its first error diagnostic that names a place (the generic
-    "problems during initialisation" one names none), from JSON lines or human text."""
+    "problems during initialisation" one names none), from JSON lines or human text; without
+    any diagnostic, the last line (a panic, a killed process)."""
     errors = _json_errors(stdout) or _human_errors(stdout + "\n" + stderr)
     placed = [text for text, has_place in errors if has_place]
     chosen = (placed or [text for text, _ in errors])[:1]
-    if chosen:
-        return chosen[0][:300]
-    lines = [line.strip() for line in (stderr or stdout).splitlines() if line.strip()]
-    return lines[-1][:300] if lines else "no output"
+    return chosen[0][:300] if chosen else last_output_line(stdout, stderr)
 
 
 def _json_errors(stdout: str) -> list[tuple[str, bool]]:
