@@ -36,13 +36,18 @@ def judge(endpoint: Endpoint, status: int | None, body: str) -> Observation:
 def fetch_in_cluster(
     api: k8s.ApiClient, probe: tuple[str, str], url: str
 ) -> tuple[int | None, str]:
-    """GET `url` from the probe pod (namespace, name) with busybox wget: status and body."""
+    """GET `url` from the probe pod (namespace, name) with busybox wget: status and body.
+    No `-T`: Debian's static busybox wget crashes with it (SIGSEGV); the exec's own timeout
+    bounds the request instead."""
     namespace, pod = probe
-    _, output = exec_in_pod(
-        api, namespace, pod, ["wget", "-S", "-T", "5", "-O", "-", url], timeout_s=15
-    )
+    _, output = exec_in_pod(api, namespace, pod, ["wget", "-S", "-O", "-", url], timeout_s=15)
+    return status_in_wget_output(output), output
+
+
+def status_in_wget_output(output: str) -> int | None:
+    """The last HTTP status line busybox `wget -S` printed (after redirects), if any."""
     statuses = _STATUS_LINE.findall(output)
-    return (int(statuses[-1]) if statuses else None), output
+    return int(statuses[-1]) if statuses else None
 
 
 def check_in_cluster(
