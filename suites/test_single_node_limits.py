@@ -1,0 +1,510 @@
+"""The documented limits of a single-node homelab, measured: a node restart takes everything
+down (within the declared budgets), one node cannot place replicas apart, a drain has nowhere
+to move pods to, and there is no second node to scale onto.
+
+A passing check marked `limitation` is a *confirmed limitation*, with its figures in the
+evidence; a limit worse than its declared bound, or one that does not show up at all, fails.
+Every check leaves the stack as it found it (the disruptive ones wait until it is healthy
+again)."""
+
+from __future__ import annotations
+
+import itertools
+import time
+import uuid
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+import pytest
+import requests
+from kubernetes import client as k8s
+
+from homelab_acceptance.checks.availability import AvailabilityProber, ProbeTarget
+from homelab_acceptance.checks.availability_targets import (
+    api_readyz_target,
+    node_port_targets,
+)
+from homelab_acceptance.checks.node_capacity import node_capacity, schedulable_nodes
+from homelab_acceptance.checks.node_drain import (
+    cordoned,
+    disruption_budget,
+    evict,
+    policy_api_version,
+)
+from homelab_acceptance.checks.prometheus import Prometheus, PrometheusQueryError
+from homelab_acceptance.checks.scheduling import unscheduled_reason
+from homelab_acceptance.checks.scrape_gaps import (
+    instant_vector_at,
+    job_recovery,
+    scrapes_by_job,
+    typical_interval_s,
+)
+from homelab_acceptance.cluster import Cluster
+from homelab_acceptance.plugin import ProvisionedStack, run_identity_key
+from homelab_acceptance.probes.namespaces import labelled_namespace
+from homelab_acceptance.probes.pods import exec_in_pod
+from homelab_acceptance.run_identity import LABEL, RunIdentity
+from homelab_acceptance.spec import Limits, Stack
+from homelab_acceptance.waiting import Observation, wait_for
+
+#: The reference stack's app with state: a note on its PVC, scratch data on its emptyDir.
+SAMPLE_APP = "sample-app"
+SAMPLE_APP_IMAGE = "homelab-acceptance/sample-app:1.0.0"
+SCRATCH_FILE = "/scratch/limits-marker"
+#: How long the drained app must be seen down while the node is cordoned: longer than the
+#: few seconds a pod takes to start here, so a failover would have shown.
+STRANDED_FOR_S = 5.0
+#: A counter Prometheus keeps about itself: its value at a past instant is history.
+HISTORY_EXPR = "prometheus_tsdb_head_samples_appended_total"
+
+
+@pytest.fixture
+def identity(request: pytest.FixtureRequest) -> RunIdentity:
+    return request.config.stash[run_identity_key]
+
+
+@pytest.fixture
+def restart_budgets(stack: Stack) -> Limits:
+    limits = stack.limits
+    if limits.downtime_budget_s is None or limits.recovery_budget_s is None:
+        pytest.skip(f"{stack.path} declares no limits.node_restart budgets")
+    return limits
+
+
+@pytest.fixture(scope="module")
+def limits_namespace(
+    request: pytest.FixtureRequest, kube_api: k8s.ApiClient, provisioned_stack: ProvisionedStack
+) -> Iterator[str]:
+    """A labelled namespace for the workloads these checks create; deleted afterwards."""
+    with labelled_namespace(kube_api, request.config.stash[run_identity_key], "limits") as name:
+        yield name
+
+
+# -- node restart --------------------------------------------------------------------------
+
+
+@pytest.mark.disruptive
+@pytest.mark.limitation("single point of failure")
+def test_a_node_restart_takes_every_component_down_and_back_within_the_budgets(
+    cluster: Cluster,
+    kube_api: k8s.ApiClient,
+    provisioned_stack: ProvisionedStack,
+    prometheus: Prometheus,
+    restart_budgets: Limits,
+    identity: RunIdentity,
+    evidence: dict[str, Any],
+) -> None:
+    stack = provisioned_stack.stack
+    assert restart_budgets.downtime_budget_s is not None
+    assert restart_budgets.recovery_budget_s is not None
+    downtime_budget, recovery_budget = (
+        restart_budgets.downtime_budget_s,
+        restart_budgets.recovery_budget_s,
+    )
+    targets = [api_readyz_target(cluster), *node_port_targets(cluster, stack)]
+    app = _sample_app_target(targets)
+    note = f"limits-{identity.run_id}-{uuid.uuid4().hex[:8]}"
+    _store_note(app, note)
+    scratch_pod = _write_scratch_file(kube_api, stack, note)
+    remembered_at, remembered = _history_now(prometheus)
+    jobs_before = _jobs_up(prometheus)
+
+    with AvailabilityProber(targets, max_duration_s=recovery_budget + 60) as prober:
+        _wait_all_up(prober, targets, "every target up before the restart", 60)
+        began = prober.mark_disruption()
+        began_wall = time.time()
+        cluster.restart_node()
+        back_wall = time.time()
+        evidence["node_ready_after_s"] = round(time.monotonic() - began, 1)
+        settled: dict[str, float] = {}
+        for provisioner in provisioned_stack.lifecycle.provisioners():
+            provisioner.wait_settled()
+            settled[provisioner.component.name] = round(time.monotonic() - began, 1)
+        evidence["component_settled_after_s"] = settled
+        _wait_all_up(prober, targets, "every target up after the restart", recovery_budget)
+    availability = prober.stop()
+    evidence["availability"] = {name: seen.as_evidence() for name, seen in availability.items()}
+
+    scrapes = _wait_jobs_scraped_up_again(
+        prometheus, jobs_before, began_wall, back_wall, recovery_budget
+    )
+    # Jobs first seen after the restart (a target discovered late) have no "before" to compare.
+    recoveries = {job: job_recovery(job, scrapes[job], began_wall) for job in sorted(jobs_before)}
+    evidence["prometheus_jobs"] = {job: r.as_evidence() for job, r in recoveries.items()}
+    evidence["prometheus_scrape_interval_s"] = round(typical_interval_s(scrapes["prometheus"]), 1)
+
+    for name, seen in availability.items():
+        figures = f"{name}: {seen.as_evidence()}"
+        assert seen.downtime_s > 0, f"{figures}: never down during a node restart"
+        assert seen.downtime_s <= downtime_budget, f"{figures}: over budget {downtime_budget}s"
+        assert seen.recovered_after_s is not None, f"{figures}: not back when probing stopped"
+        assert seen.recovered_after_s <= recovery_budget, (
+            f"{figures}: recovery over budget {recovery_budget}s"
+        )
+    own = recoveries["prometheus"]
+    interval = typical_interval_s(scrapes["prometheus"])
+    assert own.longest_gap_s > 2 * interval, (
+        f"Prometheus's own scrapes show no restart gap: longest {own.longest_gap_s:.1f}s, "
+        f"interval {interval:.1f}s"
+    )
+    assert own.longest_gap_s <= downtime_budget, (
+        f"Prometheus gone {own.longest_gap_s:.1f}s, over budget {downtime_budget}s"
+    )
+    state = _state(app)
+    evidence["sample_app_state_after"] = state
+    assert state.get("last_note") == note, f"the note on the PVC did not survive: {state}"
+    code, output = _read_scratch_file(kube_api, stack)
+    evidence["scratch_file_after"] = {"pod_before": scratch_pod, "exit": code}
+    assert code != 0, f"the emptyDir file survived the restart: {output.strip()[:100]!r}"
+    after = _history_at(prometheus, remembered_at)
+    evidence["prometheus_history"] = {"at": remembered_at, "before": remembered, "after": after}
+    assert after == remembered, (
+        f"Prometheus's history changed: {HISTORY_EXPR} at {remembered_at:.0f} was "
+        f"{remembered}, now {after}"
+    )
+
+
+def _sample_app_target(targets: list[ProbeTarget]) -> ProbeTarget:
+    found = [target for target in targets if target.name.startswith(f"{SAMPLE_APP}:")]
+    if not found:
+        pytest.skip(f"the stack declares no NodePort endpoint of {SAMPLE_APP}")
+    return found[0]
+
+
+def _base_url(target: ProbeTarget) -> str:
+    scheme, _, rest = target.url.partition("://")
+    return f"{scheme}://{rest.split('/', 1)[0]}"
+
+
+def _store_note(app: ProbeTarget, note: str) -> None:
+    response = requests.post(f"{_base_url(app)}/state", data={"note": note}, timeout=10)
+    assert response.status_code == 200, f"POST /state: HTTP {response.status_code}"
+    assert response.json()["last_note"] == note
+
+
+def _state(app: ProbeTarget) -> dict[str, Any]:
+    response = requests.get(f"{_base_url(app)}/state", timeout=10)
+    assert response.status_code == 200, f"GET /state: HTTP {response.status_code}"
+    state: dict[str, Any] = response.json()
+    return state
+
+
+def _sample_app_pod(api: k8s.ApiClient, stack: Stack) -> str:
+    """The running sample-app pod (not one being deleted)."""
+    namespace = _component_namespace(stack, SAMPLE_APP)
+    core = k8s.CoreV1Api(api)
+    service = core.read_namespaced_service(SAMPLE_APP, namespace)
+    selector = ",".join(f"{k}={v}" for k, v in (service.spec.selector or {}).items())  # type: ignore[union-attr]
+    pods = [
+        pod
+        for pod in core.list_namespaced_pod(namespace, label_selector=selector).items
+        if pod.status and pod.status.phase == "Running" and not pod.metadata.deletion_timestamp  # type: ignore[union-attr]
+    ]
+    assert len(pods) == 1, f"{len(pods)} running {SAMPLE_APP} pods"
+    return str(pods[0].metadata.name)  # type: ignore[union-attr]
+
+
+def _component_namespace(stack: Stack, name: str) -> str:
+    for component in stack.components:
+        if component.name == name:
+            return component.namespace
+    pytest.skip(f"the stack has no component {name}")
+
+
+def _write_scratch_file(api: k8s.ApiClient, stack: Stack, note: str) -> str:
+    pod = _sample_app_pod(api, stack)
+    namespace = _component_namespace(stack, SAMPLE_APP)
+    command = ["sh", "-c", f"echo {note} > {SCRATCH_FILE} && cat {SCRATCH_FILE}"]
+    code, output = exec_in_pod(api, namespace, pod, command)
+    assert (code, output.strip()) == (0, note), f"writing {SCRATCH_FILE}: exit {code}"
+    return pod
+
+
+def _read_scratch_file(api: k8s.ApiClient, stack: Stack) -> tuple[int, str]:
+    pod = _sample_app_pod(api, stack)
+    namespace = _component_namespace(stack, SAMPLE_APP)
+    return exec_in_pod(api, namespace, pod, ["cat", SCRATCH_FILE])
+
+
+def _history_at(prometheus: Prometheus, at_s: float) -> list[tuple[str, str]]:
+    vector = instant_vector_at(prometheus, HISTORY_EXPR, at_s)
+    return sorted((str(sorted(s["metric"].items())), str(s["value"][1])) for s in vector)
+
+
+def _history_now(prometheus: Prometheus) -> tuple[float, list[tuple[str, str]]]:
+    """An instant and what Prometheus knew then, once it has scraped itself (a Prometheus
+    just installed may not have yet)."""
+    seen: list[tuple[float, list[tuple[str, str]]]] = []
+
+    def look() -> Observation:
+        at = time.time()
+        try:
+            history = _history_at(prometheus, at)
+        except PrometheusQueryError as error:
+            return Observation(False, str(error))
+        seen[:] = [(at, history)]
+        return Observation(bool(history), f"{HISTORY_EXPR}: {history}")
+
+    wait_for(look, awaiting=f"Prometheus to have {HISTORY_EXPR}", timeout_s=60, poll_s=1.0)
+    return seen[0]
+
+
+def _jobs_up(prometheus: Prometheus) -> set[str]:
+    return {str(sample["metric"].get("job")) for sample in prometheus.query("up == 1")}
+
+
+def _wait_all_up(
+    prober: AvailabilityProber, targets: list[ProbeTarget], awaiting: str, timeout_s: float
+) -> None:
+    def look() -> Observation:
+        down = []
+        for target in targets:
+            latest = prober.latest(target.name)
+            if latest is None or not latest.ok:
+                down.append(f"{target.name}: {latest.error if latest else 'no sample'}")
+        return Observation(not down, "; ".join(down) or "all up")
+
+    wait_for(look, awaiting=awaiting, timeout_s=timeout_s, poll_s=0.1)
+
+
+def _wait_jobs_scraped_up_again(
+    prometheus: Prometheus, jobs: set[str], began_wall: float, back_wall: float, timeout_s: float
+) -> dict[str, list[tuple[float, float]]]:
+    """Raw `up` scrapes of every job from a minute before the restart, once each job that
+    was up before has been scraped up again since the node was back (`back_wall`)."""
+    scraped: dict[str, list[tuple[float, float]]] = {}
+
+    def look() -> Observation:
+        nonlocal scraped
+        try:
+            scraped = scrapes_by_job(prometheus, "up", began_wall - 60, time.time())
+        except PrometheusQueryError as error:
+            return Observation(False, str(error))
+        waiting = sorted(
+            job
+            for job in jobs
+            if not any(ts > back_wall and value == 1 for ts, value in scraped.get(job, []))
+        )
+        return Observation(not waiting, f"not yet scraped up again: {waiting}")
+
+    wait_for(
+        look, awaiting="every scrape job up again in Prometheus", timeout_s=timeout_s, poll_s=1.0
+    )
+    return scraped
+
+
+# -- HA placement --------------------------------------------------------------------------
+
+
+@pytest.mark.limitation("no HA placement")
+def test_replicas_kept_apart_by_anti_affinity_cannot_all_be_placed(
+    kube_api: k8s.ApiClient,
+    limits_namespace: str,
+    identity: RunIdentity,
+    evidence: dict[str, Any],
+) -> None:
+    name = "spread"
+    labels = {"app.kubernetes.io/name": name, LABEL: identity.run_id}
+    anti_affinity = {
+        "podAntiAffinity": {
+            "requiredDuringSchedulingIgnoredDuringExecution": [
+                {
+                    "labelSelector": {"matchLabels": {"app.kubernetes.io/name": name}},
+                    "topologyKey": "kubernetes.io/hostname",
+                }
+            ]
+        }
+    }
+    k8s.AppsV1Api(kube_api).create_namespaced_deployment(
+        limits_namespace,
+        _deployment(name, labels, replicas=3, extra_spec={"affinity": anti_affinity}),
+    )
+    seen = _wait_placement(kube_api, limits_namespace, name, running=1, pending=2)
+    evidence.update(seen)
+    reasons = seen["pending_reasons"]
+    assert all("anti-affinity" in reason for reason in reasons), reasons
+
+
+def _deployment(
+    name: str,
+    labels: dict[str, str],
+    *,
+    replicas: int,
+    extra_spec: dict[str, Any] | None = None,
+    requests: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    container = {
+        "name": name,
+        "image": SAMPLE_APP_IMAGE,
+        "imagePullPolicy": "Never",
+        "env": [{"name": "DATA_DIR", "value": "/tmp"}],
+        "resources": {"requests": requests or {"cpu": "10m", "memory": "32Mi"}},
+    }
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name, "labels": labels},
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": {"app.kubernetes.io/name": name}},
+            "template": {
+                "metadata": {"labels": labels},
+                "spec": {"containers": [container], **(extra_spec or {})},
+            },
+        },
+    }
+
+
+def _wait_placement(
+    api: k8s.ApiClient, namespace: str, name: str, *, running: int, pending: int
+) -> dict[str, Any]:
+    """Wait until exactly `running` pods run and `pending` pods wait with the scheduler's
+    reason; what was seen then."""
+    seen: dict[str, Any] = {}
+
+    def look() -> Observation:
+        pods = (
+            k8s.CoreV1Api(api)
+            .list_namespaced_pod(namespace, label_selector=f"app.kubernetes.io/name={name}")
+            .items
+        )
+        up = [p for p in pods if p.status and p.status.phase == "Running"]
+        waiting = [p for p in pods if p.status and p.status.phase == "Pending"]
+        reasons = [unscheduled_reason(api, p) for p in waiting]
+        seen.clear()
+        seen.update(
+            running=len(up),
+            pending=len(waiting),
+            pending_reasons=sorted({r for r in reasons if r}),
+        )
+        placed = len(up) == running and len(waiting) == pending and all(reasons)
+        return Observation(placed, str(seen))
+
+    wait_for(
+        look,
+        awaiting=f"{running} {name} pod(s) Running and {pending} Pending with a reason",
+        timeout_s=90,
+    )
+    return seen
+
+
+# -- no horizontal scaling -----------------------------------------------------------------
+
+
+@pytest.mark.limitation("no horizontal scaling")
+def test_one_schedulable_node_and_nothing_scales_out_past_it(
+    cluster: Cluster,
+    kube_api: k8s.ApiClient,
+    limits_namespace: str,
+    identity: RunIdentity,
+    evidence: dict[str, Any],
+) -> None:
+    nodes = schedulable_nodes(kube_api)
+    evidence["schedulable_nodes"] = nodes
+    assert nodes == [cluster.node_name], f"schedulable nodes: {nodes}"
+    capacity = node_capacity(kube_api, cluster.node_name)
+    evidence["capacity"] = capacity.as_evidence()
+    assert capacity.requested_cpu <= capacity.allocatable_cpu, capacity.as_evidence()
+    # More CPU than the one node has: no second node exists or appears to take it.
+    too_big = capacity.allocatable_cpu + Decimal(1)
+    name = "too-big"
+    labels = {"app.kubernetes.io/name": name, LABEL: identity.run_id}
+    k8s.AppsV1Api(kube_api).create_namespaced_deployment(
+        limits_namespace,
+        _deployment(name, labels, replicas=1, requests={"cpu": f"{too_big}", "memory": "32Mi"}),
+    )
+    seen = _wait_placement(kube_api, limits_namespace, name, running=0, pending=1)
+    evidence["pod_above_capacity"] = {"cpu_requested": float(too_big), **seen}
+    assert any("Insufficient cpu" in reason for reason in seen["pending_reasons"]), seen
+
+
+# -- no failover ---------------------------------------------------------------------------
+
+
+@pytest.mark.disruptive
+@pytest.mark.limitation("no failover")
+def test_draining_the_only_node_leaves_the_app_down_until_uncordoned(
+    cluster: Cluster,
+    kube_api: k8s.ApiClient,
+    provisioned_stack: ProvisionedStack,
+    identity: RunIdentity,
+    evidence: dict[str, Any],
+) -> None:
+    stack = provisioned_stack.stack
+    app = _sample_app_target(node_port_targets(cluster, stack))
+    namespace = _component_namespace(stack, SAMPLE_APP)
+    policy = policy_api_version(kube_api)
+    service = k8s.CoreV1Api(kube_api).read_namespaced_service(SAMPLE_APP, namespace)
+    selector: dict[str, str] = dict(service.spec.selector or {})  # type: ignore[union-attr]
+    pod = _sample_app_pod(kube_api, stack)
+    with AvailabilityProber([app], max_duration_s=180) as prober:
+        _wait_all_up(prober, [app], f"{app.name} up before the drain", 60)
+        with cordoned(kube_api, cluster.node_name):
+            with disruption_budget(
+                kube_api,
+                namespace=namespace,
+                name=f"hla-limits-{identity.run_id}",
+                match_labels=selector,
+                labels={LABEL: identity.run_id},
+                policy_version=policy,
+            ):
+                blocked = evict(kube_api, namespace, pod, policy)
+            began = prober.mark_disruption()
+            drained = evict(kube_api, namespace, pod, policy)
+            evidence["eviction"] = {
+                "with_budget": {"status": blocked[0], "reason": blocked[1]},
+                "without_budget": {"status": drained[0], "reason": drained[1]},
+            }
+            assert blocked[0] == 429, f"the disruption budget did not block the drain: {blocked}"
+            assert drained[0] == 201, f"eviction without a budget: {drained}"
+            stranded = _wait_replacement_stranded(
+                kube_api, namespace, selector, prober, app, STRANDED_FOR_S
+            )
+            evidence["replacement_while_cordoned"] = stranded
+            uncordoned_after = time.monotonic() - began
+        _wait_all_up(prober, [app], f"{app.name} up after uncordon", 120)
+    seen = prober.stop()[app.name]
+    evidence["uncordoned_after_s"] = round(uncordoned_after, 2)
+    evidence["availability"] = seen.as_evidence()
+    next(
+        p for p in provisioned_stack.lifecycle.provisioners() if p.component.name == SAMPLE_APP
+    ).wait_settled()
+    assert seen.downtime_s > 0, f"{app.name} never down during the drain: {seen.as_evidence()}"
+    assert seen.last_failure_s is not None
+    assert seen.last_failure_s >= uncordoned_after, (
+        f"{app.name} came back before the node was uncordoned: {seen.as_evidence()}"
+    )
+
+
+def _wait_replacement_stranded(
+    api: k8s.ApiClient,
+    namespace: str,
+    selector: dict[str, str],
+    prober: AvailabilityProber,
+    app: ProbeTarget,
+    down_for_s: float,
+) -> dict[str, Any]:
+    """Wait until the evicted pod's replacement is Pending with the scheduler's reason (the
+    node is unschedulable) and the app has failed from the host for `down_for_s` on end:
+    nowhere to fail over to."""
+    seen: dict[str, Any] = {}
+    labels = ",".join(f"{k}={v}" for k, v in selector.items())
+
+    def look() -> Observation:
+        pods = k8s.CoreV1Api(api).list_namespaced_pod(namespace, label_selector=labels).items
+        pending = [p for p in pods if p.status and p.status.phase == "Pending"]
+        reasons = [r for r in (unscheduled_reason(api, p) for p in pending) if r]
+        samples = prober.samples(app.name)
+        failing = list(itertools.takewhile(lambda s: not s.ok, reversed(samples)))
+        down_s = failing[0].monotonic_s - failing[-1].monotonic_s if failing else 0.0
+        seen.update(
+            pending=len(pending),
+            reasons=reasons,
+            app_down_s=round(down_s, 1),
+            app_error=failing[-1].error if failing else None,
+        )
+        return Observation(bool(reasons) and down_s >= down_for_s, str(seen))
+
+    wait_for(look, awaiting="the replacement pod Pending and the app down", timeout_s=60)
+    return seen
