@@ -3,7 +3,7 @@ volume holds them."""
 
 from __future__ import annotations
 
-from homelab_acceptance.checks.node_processes import arguments_of, missing_processes
+from homelab_acceptance.checks.node_processes import arguments_of
 from homelab_acceptance.checks.node_volumes import DataDirSource, data_dir, dirs_off_volumes
 
 PROCESSES = [
@@ -11,7 +11,6 @@ PROCESSES = [
     "etcd --name homelab --data-dir /var/lib/homelab-node/etcd --listen-client-urls x",
     "kube-controller-manager --kubeconfig=/etc/kubernetes/controller-manager.conf",
     "kubelet --config=/etc/homelab-node/kubelet.yaml --root-dir=/var/lib/homelab-node/kubelet",
-    "[kube-proxy] <defunct>",
     "/bin/k3s server --node-name=n",
 ]
 MOUNTS = [
@@ -24,11 +23,6 @@ MOUNTS = [
 def read_config(path: str) -> str:
     assert path == "/etc/homelab-node/containerd.toml"
     return 'version = 2\nroot = "/var/lib/homelab-node/containerd"\n'
-
-
-def test_processes_are_recognised_by_command_line_and_defunct_ones_are_missing() -> None:
-    expected = ["kube-controller-manager", "kube-proxy", "k3s server", "k3s agent", "etcd"]
-    assert missing_processes(PROCESSES, expected) == ["kube-proxy", "k3s agent"]
 
 
 def test_data_dirs_come_from_flags_config_files_or_defaults() -> None:
