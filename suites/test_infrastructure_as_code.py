@@ -1,0 +1,75 @@
+"""The stack as code: re-applying it changes nothing, and a change made by hand to a
+provisioned object is found as drift by the component's own provisioner, then repaired by
+applying again."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from kubernetes import client as k8s
+
+from homelab_acceptance.plugin import stack_key
+from homelab_acceptance.provision.contract import Provisioner
+from homelab_acceptance.spec import Stack
+
+if TYPE_CHECKING:
+    from homelab_acceptance.plugin import ProvisionedStack
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """One drift check per component of the stack spec, named by the component."""
+    if "component_name" in metafunc.fixturenames:
+        stack: Stack | None = metafunc.config.stash.get(stack_key, None)
+        names = [c.name for c in stack.components] if stack is not None else []
+        metafunc.parametrize("component_name", names)
+
+
+def test_reapplying_the_stack_changes_nothing(
+    provisioned_stack: ProvisionedStack, evidence: dict[str, Any]
+) -> None:
+    outcomes = provisioned_stack.lifecycle.apply()
+    evidence["second_apply_s"] = {o.component: round(o.applied.seconds, 2) for o in outcomes}
+    changed = {o.component: list(o.applied.changes) for o in outcomes if o.applied.changes}
+    assert not changed, f"re-applying the unchanged stack changed: {changed}"
+
+
+@pytest.mark.disruptive
+def test_a_change_by_hand_is_found_as_drift_and_repaired(
+    component_name: str,
+    provisioned_stack: ProvisionedStack,
+    kube_api: k8s.ApiClient,
+    evidence: dict[str, Any],
+) -> None:
+    provisioner = _provisioner(provisioned_stack, component_name)
+    component = provisioner.component
+    if component.provisioner == "opentofu":
+        pytest.skip(
+            "opentofu with terraform_data sees changes to its inputs, not to live objects "
+            "(README: provisioners)"
+        )
+    apps = k8s.AppsV1Api(kube_api)
+    deployments = apps.list_namespaced_deployment(component.namespace).items
+    if not deployments:
+        pytest.skip(f"no Deployment in namespace {component.namespace} to change by hand")
+    deployment = deployments[0]
+    assert deployment.metadata is not None
+    assert deployment.spec is not None
+    name = str(deployment.metadata.name)
+    assert provisioner.drift() == (), "drift before any change: the check would prove nothing"
+    replicas = deployment.spec.replicas or 1
+    apps.patch_namespaced_deployment(
+        name, component.namespace, {"spec": {"replicas": replicas + 1}}
+    )
+    try:
+        found = provisioner.drift()
+        evidence["drift"] = list(found)
+        assert found, f"scaling Deployment {component.namespace}/{name} by hand was not found"
+    finally:
+        provisioner.apply()
+        provisioner.wait_settled()
+    assert provisioner.drift() == (), "applying again did not repair the drift"
+
+
+def _provisioner(provisioned: ProvisionedStack, name: str) -> Provisioner:
+    return next(p for p in provisioned.lifecycle.provisioners() if p.component.name == name)

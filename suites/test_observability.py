@@ -1,0 +1,61 @@
+"""The observability stack itself: Prometheus ready, every scrape target up, the alert rules
+loaded and evaluating without errors, and Prometheus connected to Alertmanager. (The data
+flow of each declared metric and alert is in test_stack.py.)"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homelab_acceptance.checks.prometheus import Prometheus
+from homelab_acceptance.checks.targets import all_targets_up
+from homelab_acceptance.waiting import Observation, wait_for
+
+
+def test_prometheus_is_ready(prometheus: Prometheus, evidence: dict[str, Any]) -> None:
+    def look() -> Observation:
+        ready, seen = prometheus.ready()
+        return Observation(ready, seen)
+
+    evidence["ready"] = wait_for(look, awaiting="Prometheus /-/ready", timeout_s=60).seen
+
+
+def test_every_scrape_target_is_up(prometheus: Prometheus, evidence: dict[str, Any]) -> None:
+    evidence["targets"] = wait_for(
+        lambda: all_targets_up(prometheus),
+        awaiting="every active scrape target up",
+        timeout_s=90,
+        poll_s=2,
+    ).seen
+
+
+def test_alert_rules_are_loaded_and_evaluate_without_errors(
+    prometheus: Prometheus, evidence: dict[str, Any]
+) -> None:
+    def look() -> Observation:
+        rules = [r for g in prometheus.rule_groups() for r in g.get("rules", [])]
+        if not rules:
+            return Observation(False, "no rules loaded")
+        broken = [
+            f"{r.get('name')}: {r.get('health')} {r.get('lastError', '')}".strip()
+            for r in rules
+            if r.get("health") != "ok"
+        ]
+        names = ", ".join(sorted(str(r.get("name")) for r in rules))
+        return Observation(not broken, "; ".join(broken) or f"{len(rules)} rules ok: {names}")
+
+    evidence["rules"] = wait_for(
+        look, awaiting="every rule loaded and healthy", timeout_s=60, poll_s=2
+    ).seen
+
+
+def test_prometheus_sends_alerts_to_alertmanager(
+    prometheus: Prometheus, evidence: dict[str, Any]
+) -> None:
+    def look() -> Observation:
+        active = prometheus.http.get_json("/api/v1/alertmanagers")["data"]["activeAlertmanagers"]
+        urls = [a.get("url") for a in active]
+        return Observation(bool(urls), f"active Alertmanagers: {urls or 'none'}")
+
+    evidence["alertmanagers"] = wait_for(
+        look, awaiting="an active Alertmanager in Prometheus", timeout_s=60, poll_s=2
+    ).seen
