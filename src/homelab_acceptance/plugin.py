@@ -284,6 +284,10 @@ def provisioned_stack(
     keep = request.config.getoption("--keep-cluster")
     if keep == "always" or (keep == "on-failure" and request.session.testsfailed > 0):
         return
+    if cluster.ephemeral:
+        # The whole cluster goes next, and the stack with it: destroying it component by
+        # component first would only cost a minute (tests/integration covers destroy).
+        return
     lifecycle.destroy()
 
 
