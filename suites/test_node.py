@@ -30,6 +30,7 @@ from homelab_acceptance.checks.node_processes import arguments_of, missing_proce
 from homelab_acceptance.checks.node_volumes import data_dir, dirs_off_volumes
 from homelab_acceptance.cluster import Cluster
 from homelab_acceptance.cluster.node_container import NodeContainer
+from homelab_acceptance.plugin import stack_key
 
 
 @pytest.fixture(scope="module")
@@ -56,6 +57,14 @@ def processes(host: Any) -> list[str]:
     return [str(process.args) for process in host.process.filter()]
 
 
+@pytest.fixture(scope="module")
+def stack_in_place(request: pytest.FixtureRequest) -> None:
+    """The declared stack, if any, provisioned first: its NodePorts, host-network pods and
+    PersistentVolumes are part of what the node must expect."""
+    if stack_key in request.config.stash:
+        request.getfixturevalue("provisioned_stack")
+
+
 def output_of(host: Any, command: Sequence[str]) -> str:
     return str(host.check_output(shlex.join(command)))
 
@@ -68,6 +77,7 @@ def test_the_control_plane_processes_run(
     assert not missing, f"not running on the node: {', '.join(missing)}"
 
 
+@pytest.mark.usefixtures("stack_in_place")
 def test_only_the_expected_ports_listen_beyond_loopback(
     host: Any, kube_api: k8s.ApiClient, layout: NodeLayout, evidence: dict[str, Any]
 ) -> None:
@@ -84,6 +94,7 @@ def test_only_the_expected_ports_listen_beyond_loopback(
     assert not unexpected, "; ".join(unexpected)
 
 
+@pytest.mark.usefixtures("stack_in_place")
 def test_the_data_dirs_are_on_volumes(
     host: Any,
     node: NodeContainer,
