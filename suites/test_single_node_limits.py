@@ -105,7 +105,7 @@ def test_a_node_restart_takes_every_component_down_and_back_within_the_budgets(
     targets = [api_readyz_target(cluster), *node_port_targets(cluster, stack)]
     app = _sample_app_target(targets)
     note = f"limits-{identity.run_id}-{uuid.uuid4().hex[:8]}"
-    _store_note(app, note)
+    boot_count = _store_note(app, note)
     scratch_pod = _write_scratch_file(kube_api, stack, note)
     remembered_at, remembered = _history_now(prometheus)
     jobs_before = _jobs_up(prometheus)
@@ -154,9 +154,12 @@ def test_a_node_restart_takes_every_component_down_and_back_within_the_budgets(
     state = _state(app)
     evidence["sample_app_state_after"] = state
     assert state.get("last_note") == note, f"the note on the PVC did not survive: {state}"
-    code, output = _read_scratch_file(kube_api, stack)
-    evidence["scratch_file_after"] = {"pod_before": scratch_pod, "exit": code}
-    assert code != 0, f"the emptyDir file survived the restart: {output.strip()[:100]!r}"
+    assert state.get("boot_count", 0) > boot_count, f"the app did not restart: {state}"
+    # Measured, not asserted: the pod object outlives a node restart, and so does its
+    # emptyDir (kubelet keeps it under the pod's directory); it goes with the pod, which the
+    # drain check shows.
+    code, _ = _read_scratch_file(kube_api, stack)
+    evidence["scratch_file_survived_restart"] = {"pod": scratch_pod, "survived": code == 0}
     after = _history_at(prometheus, remembered_at)
     evidence["prometheus_history"] = {"at": remembered_at, "before": remembered, "after": after}
     assert after == remembered, (
@@ -177,10 +180,12 @@ def _base_url(target: ProbeTarget) -> str:
     return f"{scheme}://{rest.split('/', 1)[0]}"
 
 
-def _store_note(app: ProbeTarget, note: str) -> None:
+def _store_note(app: ProbeTarget, note: str) -> int:
+    """Store `note` on the app's PVC; the app's boot count then."""
     response = requests.post(f"{_base_url(app)}/state", data={"note": note}, timeout=10)
     assert response.status_code == 200, f"POST /state: HTTP {response.status_code}"
     assert response.json()["last_note"] == note
+    return int(response.json()["boot_count"])
 
 
 def _state(app: ProbeTarget) -> dict[str, Any]:
@@ -437,7 +442,9 @@ def test_draining_the_only_node_leaves_the_app_down_until_uncordoned(
     policy = policy_api_version(kube_api)
     service = k8s.CoreV1Api(kube_api).read_namespaced_service(SAMPLE_APP, namespace)
     selector: dict[str, str] = dict(service.spec.selector or {})  # type: ignore[union-attr]
-    pod = _sample_app_pod(kube_api, stack)
+    note = f"limits-drain-{identity.run_id}-{uuid.uuid4().hex[:8]}"
+    _store_note(app, note)
+    pod = _write_scratch_file(kube_api, stack, note)
     with AvailabilityProber([app], max_duration_s=180) as prober:
         _wait_all_up(prober, [app], f"{app.name} up before the drain", 60)
         with cordoned(kube_api, cluster.node_name):
@@ -470,6 +477,11 @@ def test_draining_the_only_node_leaves_the_app_down_until_uncordoned(
     next(
         p for p in provisioned_stack.lifecycle.provisioners() if p.component.name == SAMPLE_APP
     ).wait_settled()
+    state = _state(app)
+    code, _ = _read_scratch_file(kube_api, stack)
+    evidence["after_replacement"] = {"state": state, "scratch_file_exit": code}
+    assert state.get("last_note") == note, f"the note on the PVC did not survive: {state}"
+    assert code != 0, f"{SCRATCH_FILE} (emptyDir) survived the pod's replacement"
     assert seen.downtime_s > 0, f"{app.name} never down during the drain: {seen.as_evidence()}"
     assert seen.last_failure_s is not None
     assert seen.last_failure_s >= uncordoned_after, (
