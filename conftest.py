@@ -14,12 +14,12 @@ from kubernetes import utils as k8s_utils
 
 from homelab_acceptance.cluster import Cluster
 from homelab_acceptance.docker_engine import connect_docker
-from homelab_acceptance.plugin import progress_printer, run_identity_key
 from homelab_acceptance.probe_image import build_probe_image
 from homelab_acceptance.probes.namespaces import labelled_namespace
 from homelab_acceptance.probes.pods import wait_pod_running
 from homelab_acceptance.probes.services import wait_service_ready
 from homelab_acceptance.run_identity import RunIdentity
+from homelab_acceptance.session_state import progress_printer, run_identity_key
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

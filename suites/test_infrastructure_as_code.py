@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from kubernetes import client as k8s
 
-from homelab_acceptance.plugin import stack_key
 from homelab_acceptance.provision.contract import Provisioner
+from homelab_acceptance.session_state import stack_key
 from homelab_acceptance.spec import Stack
 
 if TYPE_CHECKING:
-    from homelab_acceptance.plugin import ProvisionedStack
+    from homelab_acceptance.stack_fixtures import ProvisionedStack
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -41,11 +41,12 @@ from homelab_acceptance.checks.scrape_gaps import (
     typical_interval_s,
 )
 from homelab_acceptance.cluster import Cluster
-from homelab_acceptance.plugin import ProvisionedStack, run_identity_key
 from homelab_acceptance.probes.namespaces import labelled_namespace
 from homelab_acceptance.probes.pods import exec_in_pod
 from homelab_acceptance.run_identity import LABEL, RunIdentity
+from homelab_acceptance.session_state import run_identity_key
 from homelab_acceptance.spec import Limits, Stack
+from homelab_acceptance.stack_fixtures import ProvisionedStack
 from homelab_acceptance.waiting import Observation, wait_for
 
 #: The reference stack's app with state: a note on its PVC, scratch data on its emptyDir.
@@ -155,11 +156,12 @@ def test_a_node_restart_takes_every_component_down_and_back_within_the_budgets(
     evidence["sample_app_state_after"] = state
     assert state.get("last_note") == note, f"the note on the PVC did not survive: {state}"
     assert state.get("boot_count", 0) > boot_count, f"the app did not restart: {state}"
-    # Measured, not asserted: the pod object outlives a node restart, and so does its
-    # emptyDir (kubelet keeps it under the pod's directory); it goes with the pod, which the
-    # drain check shows.
+    # The app's scratch emptyDir is memory-backed (tmpfs), so a restart empties it. (A
+    # disk-backed emptyDir would survive a reboot with its pod; it goes with the pod, which
+    # the drain check shows.)
     code, _ = _read_scratch_file(kube_api, stack)
     evidence["scratch_file_survived_restart"] = {"pod": scratch_pod, "survived": code == 0}
+    assert code != 0, f"{SCRATCH_FILE} (in-memory emptyDir) survived the node restart"
     after = _history_at(prometheus, remembered_at)
     evidence["prometheus_history"] = {"at": remembered_at, "before": remembered, "after": after}
     assert after == remembered, (

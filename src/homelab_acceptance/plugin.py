@@ -9,43 +9,32 @@ from __future__ import annotations
 
 import signal
 import threading
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from kubernetes import client as k8s
 
-from homelab_acceptance.checks.alertmanager import Alertmanager
 from homelab_acceptance.checks.expectations import KINDS, expectations_of
-from homelab_acceptance.checks.prometheus import Prometheus
-from homelab_acceptance.checks.service_proxy import ServiceProxy
 from homelab_acceptance.cluster import DEFAULT_SPEC, Cluster, open_cluster
 from homelab_acceptance.docker_engine import connect_docker
 from homelab_acceptance.errors import HomelabAcceptanceError
 from homelab_acceptance.kube_client import api_client_for
-from homelab_acceptance.probe_image import build_probe_image
-from homelab_acceptance.probes.namespaces import labelled_namespace
-from homelab_acceptance.probes.pods import wait_pod_running
-from homelab_acceptance.provision.stack_lifecycle import (
-    ComponentOutcome,
-    ImagesOutcome,
-    StackLifecycle,
-)
 from homelab_acceptance.reaper import reap
-from homelab_acceptance.run_identity import LABEL, RunIdentity
-from homelab_acceptance.spec import (
-    DEFAULT_STACK,
-    ServiceRef,
-    Stack,
-    StackSpecError,
-    load_stack,
+from homelab_acceptance.run_identity import RunIdentity
+from homelab_acceptance.session_state import (
+    fail,
+    progress_printer,
+    run_identity_key,
+    stack_key,
 )
+from homelab_acceptance.spec import DEFAULT_STACK, Stack, StackSpecError, load_stack
+
+#: The stack fixtures live in a module of their own, registered with this plugin.
+pytest_plugins = ["homelab_acceptance.stack_fixtures"]
 
 KEEP_CHOICES = ("never", "on-failure", "always")
-run_identity_key = pytest.StashKey[RunIdentity]()
-stack_key = pytest.StashKey[Stack]()
 previous_sigterm_key = pytest.StashKey[Any]()
 
 
@@ -156,27 +145,6 @@ def _load_stack_spec(config: pytest.Config) -> None:
         raise pytest.UsageError(str(error)) from None
 
 
-def progress_printer(config: pytest.Config) -> Callable[[str], None]:
-    """Print progress lines live, past pytest's output capture: a cold node image build takes
-    minutes and must not look like a hang."""
-    reporter: Any = config.pluginmanager.get_plugin("terminalreporter")
-    capture: Any = config.pluginmanager.get_plugin("capturemanager")
-
-    def show(line: str) -> None:
-        if reporter is None or capture is None:
-            print(line)
-            return
-        with capture.global_and_fixture_disabled():
-            reporter.write_line(line)
-
-    return show
-
-
-def _fail(error: HomelabAcceptanceError) -> None:
-    __tracebackhide__ = True
-    pytest.fail(str(error), pytrace=False)
-
-
 def _down_if_opened(opened: Cluster | None) -> None:
     if opened is not None:
         opened.down()
@@ -206,7 +174,7 @@ def cluster(request: pytest.FixtureRequest) -> Iterator[Cluster]:
         raise
     if failure is not None:
         _down_if_opened(locals().get("the_cluster"))
-        _fail(failure)  # outside the except block: one message, no chained traceback
+        fail(failure)  # outside the except block: one message, no chained traceback
     yield the_cluster
     failed = request.session.testsfailed > 0
     if keep == "on-failure" and failed:
@@ -242,111 +210,3 @@ def stack(request: pytest.FixtureRequest) -> Stack:
     if stack_key not in request.config.stash:
         pytest.skip(f"no stack spec: pass --stack PATH or create {DEFAULT_STACK}")
     return request.config.stash[stack_key]
-
-
-@dataclass(frozen=True)
-class ProvisionedStack:
-    """The stack under test, applied and settled on the cluster, with what that took."""
-
-    stack: Stack
-    lifecycle: StackLifecycle
-    images: ImagesOutcome | None
-    outcomes: tuple[ComponentOutcome, ...]
-
-
-@pytest.fixture(scope="session")
-def provisioned_stack(
-    request: pytest.FixtureRequest, cluster: Cluster, stack: Stack
-) -> Iterator[ProvisionedStack]:
-    """The stack spec's components applied and settled on the cluster (images built and
-    imported first where the harness made the cluster); destroyed after the session unless
-    --keep-cluster keeps the cluster."""
-    show = progress_printer(request.config)
-    lifecycle = StackLifecycle(cluster, stack, request.config.stash[run_identity_key], show)
-    images: ImagesOutcome | None = None
-    failure: HomelabAcceptanceError | None = None
-    try:
-        if cluster.ephemeral:
-            images = lifecycle.prepare_images(connect_docker())
-        else:
-            show(f"stack: {cluster.provider}:// is not ours: its images must already be pullable")
-        outcomes = tuple(lifecycle.apply())
-    except HomelabAcceptanceError as error:
-        failure = error
-    except BaseException:
-        _destroy_quietly(lifecycle, show)
-        raise
-    if failure is not None:
-        # What was applied before the failure must not stay on a cluster that is not ours.
-        _destroy_quietly(lifecycle, show)
-        _fail(failure)
-    yield ProvisionedStack(stack, lifecycle, images, outcomes)
-    keep = request.config.getoption("--keep-cluster")
-    if keep == "always" or (keep == "on-failure" and request.session.testsfailed > 0):
-        return
-    if cluster.ephemeral:
-        # The whole cluster goes next, and the stack with it: destroying it component by
-        # component first would only cost a minute (tests/integration covers destroy).
-        return
-    lifecycle.destroy()
-
-
-def _declared_service(stack: Stack, what: str) -> ServiceRef:
-    service: ServiceRef | None = getattr(stack.observability, what)
-    if service is None:
-        pytest.skip(f"the stack declares no {what} (observability.{what} in {stack.path})")
-    return service
-
-
-@pytest.fixture(scope="session")
-def prometheus(provisioned_stack: ProvisionedStack, kube_api: k8s.ApiClient) -> Prometheus:
-    """The stack's Prometheus (observability.prometheus), through the service proxy."""
-    service = _declared_service(provisioned_stack.stack, "prometheus")
-    return Prometheus(ServiceProxy(kube_api, service))
-
-
-@pytest.fixture(scope="session")
-def alertmanager(provisioned_stack: ProvisionedStack, kube_api: k8s.ApiClient) -> Alertmanager:
-    """The stack's Alertmanager (observability.alertmanager), through the service proxy."""
-    service = _declared_service(provisioned_stack.stack, "alertmanager")
-    return Alertmanager(ServiceProxy(kube_api, service))
-
-
-def _destroy_quietly(lifecycle: StackLifecycle, show: Callable[[str], None]) -> None:
-    try:
-        lifecycle.destroy()
-    except HomelabAcceptanceError as error:
-        show(f"stack: cleaning up after the failure did not finish: {error}")
-
-
-@pytest.fixture(scope="session")
-def probe_pod(
-    request: pytest.FixtureRequest, cluster: Cluster, kube_api: k8s.ApiClient
-) -> Iterator[tuple[str, str]]:
-    """(namespace, name) of a busybox pod for checks made from inside the cluster."""
-    if not cluster.ephemeral:
-        pytest.skip(
-            f"{cluster.provider}:// is not ours: the probe image cannot be imported, so checks "
-            "from inside the cluster are not run"
-        )
-    image = build_probe_image(connect_docker(), progress_printer(request.config))
-    cluster.import_images([image])
-    identity = request.config.stash[run_identity_key]
-    with labelled_namespace(kube_api, identity, "probe") as namespace:
-        pod = k8s.V1Pod(
-            metadata=k8s.V1ObjectMeta(name="probe", labels={LABEL: identity.run_id}),
-            spec=k8s.V1PodSpec(
-                termination_grace_period_seconds=0,
-                containers=[
-                    k8s.V1Container(
-                        name="probe",
-                        image=image,
-                        image_pull_policy="Never",
-                        command=["sleep", "86400"],
-                    )
-                ],
-            ),
-        )
-        k8s.CoreV1Api(kube_api).create_namespaced_pod(namespace, pod)
-        wait_pod_running(kube_api, namespace, "probe")
-        yield namespace, "probe"

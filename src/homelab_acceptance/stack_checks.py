@@ -31,7 +31,7 @@ from homelab_acceptance.cluster.contract import Cluster
 from homelab_acceptance.spec import Alert, Endpoint, LogLine, Metric
 
 if TYPE_CHECKING:
-    from homelab_acceptance.plugin import ProvisionedStack
+    from homelab_acceptance.stack_fixtures import ProvisionedStack
 
 
 def test_endpoint_answers_inside_the_cluster(

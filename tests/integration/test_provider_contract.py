@@ -23,10 +23,10 @@ from homelab_acceptance.cluster.k3s import DEFAULT_IMAGE, image_unavailable_reas
 from homelab_acceptance.cluster.node_container import CAPABILITIES, PRIVILEGED
 from homelab_acceptance.docker_engine import connect_docker
 from homelab_acceptance.kube_client import api_client_for, raw_get
-from homelab_acceptance.plugin import progress_printer, run_identity_key
 from homelab_acceptance.probes.namespaces import labelled_namespace
 from homelab_acceptance.probes.pods import exec_in_pod, wait_pod_running, why_not_ready
 from homelab_acceptance.run_identity import LABEL
+from homelab_acceptance.session_state import progress_printer, run_identity_key
 from homelab_acceptance.waiting import Observation, wait_for
 
 PROVIDER_SPECS = ["debian://", "k3s://", "k3d://k3d-config.yaml"]

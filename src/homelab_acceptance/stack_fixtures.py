@@ -1,0 +1,136 @@
+"""The plugin's stack fixtures: the stack provisioned for the session, the clients of its
+observability services, and a probe pod for checks made from inside the cluster."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import pytest
+from kubernetes import client as k8s
+
+from homelab_acceptance.checks.alertmanager import Alertmanager
+from homelab_acceptance.checks.prometheus import Prometheus
+from homelab_acceptance.checks.service_proxy import ServiceProxy
+from homelab_acceptance.cluster import Cluster
+from homelab_acceptance.docker_engine import connect_docker
+from homelab_acceptance.errors import HomelabAcceptanceError
+from homelab_acceptance.probe_image import build_probe_image
+from homelab_acceptance.probes.namespaces import labelled_namespace
+from homelab_acceptance.probes.pods import wait_pod_running
+from homelab_acceptance.provision.stack_lifecycle import (
+    ComponentOutcome,
+    ImagesOutcome,
+    StackLifecycle,
+)
+from homelab_acceptance.run_identity import LABEL
+from homelab_acceptance.session_state import fail, progress_printer, run_identity_key
+from homelab_acceptance.spec import ServiceRef, Stack
+
+
+@dataclass(frozen=True)
+class ProvisionedStack:
+    """The stack under test, applied and settled on the cluster, with what that took."""
+
+    stack: Stack
+    lifecycle: StackLifecycle
+    images: ImagesOutcome | None
+    outcomes: tuple[ComponentOutcome, ...]
+
+
+@pytest.fixture(scope="session")
+def provisioned_stack(
+    request: pytest.FixtureRequest, cluster: Cluster, stack: Stack
+) -> Iterator[ProvisionedStack]:
+    """The stack spec's components applied and settled on the cluster (images built and
+    imported first where the harness made the cluster); destroyed after the session unless
+    --keep-cluster keeps the cluster."""
+    show = progress_printer(request.config)
+    lifecycle = StackLifecycle(cluster, stack, request.config.stash[run_identity_key], show)
+    images: ImagesOutcome | None = None
+    failure: HomelabAcceptanceError | None = None
+    try:
+        if cluster.ephemeral:
+            images = lifecycle.prepare_images(connect_docker())
+        else:
+            show(f"stack: {cluster.provider}:// is not ours: its images must already be pullable")
+        outcomes = tuple(lifecycle.apply())
+    except HomelabAcceptanceError as error:
+        failure = error
+    except BaseException:
+        _destroy_quietly(lifecycle, show)
+        raise
+    if failure is not None:
+        # What was applied before the failure must not stay on a cluster that is not ours.
+        _destroy_quietly(lifecycle, show)
+        fail(failure)
+    yield ProvisionedStack(stack, lifecycle, images, outcomes)
+    keep = request.config.getoption("--keep-cluster")
+    if keep == "always" or (keep == "on-failure" and request.session.testsfailed > 0):
+        return
+    if cluster.ephemeral:
+        # The whole cluster goes next, and the stack with it: destroying it component by
+        # component first would only cost a minute (tests/integration covers destroy).
+        return
+    lifecycle.destroy()
+
+
+def _declared_service(stack: Stack, what: str) -> ServiceRef:
+    service: ServiceRef | None = getattr(stack.observability, what)
+    if service is None:
+        pytest.skip(f"the stack declares no {what} (observability.{what} in {stack.path})")
+    return service
+
+
+@pytest.fixture(scope="session")
+def prometheus(provisioned_stack: ProvisionedStack, kube_api: k8s.ApiClient) -> Prometheus:
+    """The stack's Prometheus (observability.prometheus), through the service proxy."""
+    service = _declared_service(provisioned_stack.stack, "prometheus")
+    return Prometheus(ServiceProxy(kube_api, service))
+
+
+@pytest.fixture(scope="session")
+def alertmanager(provisioned_stack: ProvisionedStack, kube_api: k8s.ApiClient) -> Alertmanager:
+    """The stack's Alertmanager (observability.alertmanager), through the service proxy."""
+    service = _declared_service(provisioned_stack.stack, "alertmanager")
+    return Alertmanager(ServiceProxy(kube_api, service))
+
+
+def _destroy_quietly(lifecycle: StackLifecycle, show: Callable[[str], None]) -> None:
+    try:
+        lifecycle.destroy()
+    except HomelabAcceptanceError as error:
+        show(f"stack: cleaning up after the failure did not finish: {error}")
+
+
+@pytest.fixture(scope="session")
+def probe_pod(
+    request: pytest.FixtureRequest, cluster: Cluster, kube_api: k8s.ApiClient
+) -> Iterator[tuple[str, str]]:
+    """(namespace, name) of a busybox pod for checks made from inside the cluster."""
+    if not cluster.ephemeral:
+        pytest.skip(
+            f"{cluster.provider}:// is not ours: the probe image cannot be imported, so checks "
+            "from inside the cluster are not run"
+        )
+    image = build_probe_image(connect_docker(), progress_printer(request.config))
+    cluster.import_images([image])
+    identity = request.config.stash[run_identity_key]
+    with labelled_namespace(kube_api, identity, "probe") as namespace:
+        pod = k8s.V1Pod(
+            metadata=k8s.V1ObjectMeta(name="probe", labels={LABEL: identity.run_id}),
+            spec=k8s.V1PodSpec(
+                termination_grace_period_seconds=0,
+                containers=[
+                    k8s.V1Container(
+                        name="probe",
+                        image=image,
+                        image_pull_policy="Never",
+                        command=["sleep", "86400"],
+                    )
+                ],
+            ),
+        )
+        k8s.CoreV1Api(kube_api).create_namespaced_pod(namespace, pod)
+        wait_pod_running(kube_api, namespace, "probe")
+        yield namespace, "probe"
