@@ -17,7 +17,7 @@ from homelab_acceptance.docker_engine import connect_docker
 from homelab_acceptance.errors import HomelabAcceptanceError
 from homelab_acceptance.probe_image import build_probe_image
 from homelab_acceptance.probes.namespaces import labelled_namespace
-from homelab_acceptance.probes.pods import wait_pod_running
+from homelab_acceptance.probes.pods import sleeping_pod, wait_pod_running
 from homelab_acceptance.provision.stack_lifecycle import (
     ComponentOutcome,
     ImagesOutcome,
@@ -117,20 +117,7 @@ def probe_pod(
     cluster.import_images([image])
     identity = request.config.stash[run_identity_key]
     with labelled_namespace(kube_api, identity, "probe") as namespace:
-        pod = k8s.V1Pod(
-            metadata=k8s.V1ObjectMeta(name="probe", labels={LABEL: identity.run_id}),
-            spec=k8s.V1PodSpec(
-                termination_grace_period_seconds=0,
-                containers=[
-                    k8s.V1Container(
-                        name="probe",
-                        image=image,
-                        image_pull_policy="Never",
-                        command=["sleep", "86400"],
-                    )
-                ],
-            ),
-        )
+        pod = sleeping_pod("probe", image, "Never", {LABEL: identity.run_id})
         k8s.CoreV1Api(kube_api).create_namespaced_pod(namespace, pod)
         wait_pod_running(kube_api, namespace, "probe")
         yield namespace, "probe"

@@ -13,7 +13,7 @@ from homelab_acceptance.checks.air_gap import AirGapReport, check_air_gap
 from homelab_acceptance.cluster import Cluster
 from homelab_acceptance.cluster.container_cluster import ContainerCluster
 from homelab_acceptance.probes.namespaces import labelled_namespace
-from homelab_acceptance.probes.pods import wait_pod_running
+from homelab_acceptance.probes.pods import sleeping_pod, wait_pod_running
 from homelab_acceptance.run_identity import LABEL
 from homelab_acceptance.session_state import run_identity_key
 from homelab_acceptance.waiting import Observation, wait_for
@@ -28,21 +28,7 @@ def namespace(request: pytest.FixtureRequest, kube_api: k8s.ApiClient) -> Iterat
 def run_pod(api: k8s.ApiClient, namespace: str, name: str, image: str, pull_policy: str) -> None:
     run_id = namespace.rsplit("-", 1)[-1]
     k8s.CoreV1Api(api).create_namespaced_pod(
-        namespace,
-        k8s.V1Pod(
-            metadata=k8s.V1ObjectMeta(name=name, labels={LABEL: run_id}),
-            spec=k8s.V1PodSpec(
-                termination_grace_period_seconds=0,
-                containers=[
-                    k8s.V1Container(
-                        name="main",
-                        image=image,
-                        image_pull_policy=pull_policy,
-                        command=["sleep", "3600"],
-                    )
-                ],
-            ),
-        ),
+        namespace, sleeping_pod(name, image, pull_policy, {LABEL: run_id})
     )
 
 

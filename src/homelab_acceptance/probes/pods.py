@@ -13,6 +13,22 @@ from homelab_acceptance.errors import WaitTimeout
 from homelab_acceptance.waiting import Observation, wait_for
 
 
+def sleeping_pod(name: str, image: str, pull_policy: str, labels: dict[str, str]) -> k8s.V1Pod:
+    """A pod whose one container only sleeps: something to exec checks in, or to watch."""
+    return k8s.V1Pod(
+        metadata=k8s.V1ObjectMeta(name=name, labels=labels),
+        spec=k8s.V1PodSpec(
+            termination_grace_period_seconds=0,
+            containers=[
+                k8s.V1Container(
+                    name="main", image=image, image_pull_policy=pull_policy,
+                    command=["sleep", "86400"],
+                )
+            ],
+        ),
+    )  # fmt: skip
+
+
 def pod_running(api: k8s.ApiClient, namespace: str, name: str) -> Observation:
     """Satisfied when the pod is Running with every container ready; else says what blocks it."""
     pod = k8s.CoreV1Api(api).read_namespaced_pod(name, namespace)
