@@ -52,7 +52,7 @@ def test_prometheus_sends_alerts_to_alertmanager(
     prometheus: Prometheus, evidence: dict[str, Any]
 ) -> None:
     def look() -> Observation:
-        active = prometheus.http.get_json("/api/v1/alertmanagers")["data"]["activeAlertmanagers"]
+        active = prometheus.data("/api/v1/alertmanagers")["activeAlertmanagers"]
         urls = [a.get("url") for a in active]
         return Observation(bool(urls), f"active Alertmanagers: {urls or 'none'}")
 

@@ -20,7 +20,8 @@ class Prometheus:
         status, body = self.http.get("/-/ready")
         return status == 200, f"HTTP {status}: {' '.join(body.split())[:120]}"
 
-    def _data(self, path: str, params: dict[str, str] | None = None) -> Any:
+    def data(self, path: str, params: dict[str, str] | None = None) -> Any:
+        """The `data` of an API answer; PrometheusQueryError for an error envelope."""
         try:
             envelope = self.http.get_json(path, params)
         except ServiceHTTPError as error:
@@ -33,24 +34,24 @@ class Prometheus:
 
     def query(self, expr: str) -> list[dict[str, Any]]:
         """An instant query's vector: `[{"metric": {...}, "value": [ts, "v"]}]`."""
-        data = self._data("/api/v1/query", {"query": expr})
+        data = self.data("/api/v1/query", {"query": expr})
         if data.get("resultType") != "vector":
             raise PrometheusQueryError(f"{expr!r} gave a {data.get('resultType')}, not a vector")
         result: list[dict[str, Any]] = data["result"]
         return result
 
     def targets(self) -> list[dict[str, Any]]:
-        active: list[dict[str, Any]] = self._data("/api/v1/targets", {"state": "active"})[
+        active: list[dict[str, Any]] = self.data("/api/v1/targets", {"state": "active"})[
             "activeTargets"
         ]
         return active
 
     def rule_groups(self) -> list[dict[str, Any]]:
-        groups: list[dict[str, Any]] = self._data("/api/v1/rules")["groups"]
+        groups: list[dict[str, Any]] = self.data("/api/v1/rules")["groups"]
         return groups
 
     def alerts(self) -> list[dict[str, Any]]:
-        alerts: list[dict[str, Any]] = self._data("/api/v1/alerts")["alerts"]
+        alerts: list[dict[str, Any]] = self.data("/api/v1/alerts")["alerts"]
         return alerts
 
 

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from homelab_acceptance.checks.prometheus import Prometheus, PrometheusQueryError
-from homelab_acceptance.checks.service_proxy import ServiceHTTPError
 
 #: (unix seconds, value) of one scrape.
 Scrape = tuple[float, float]
@@ -46,7 +45,7 @@ class JobRecovery:
 
 def instant_vector_at(prometheus: Prometheus, expr: str, at_s: float) -> list[dict[str, Any]]:
     """`expr` evaluated at the unix time `at_s` (a past instant: what Prometheus remembers)."""
-    data = _data(prometheus, {"query": expr, "time": f"{at_s:.3f}"})
+    data = prometheus.data("/api/v1/query", {"query": expr, "time": f"{at_s:.3f}"})
     if data.get("resultType") != "vector":
         raise PrometheusQueryError(f"{expr!r} gave a {data.get('resultType')}, not a vector")
     result: list[dict[str, Any]] = data["result"]
@@ -60,7 +59,9 @@ def scrapes_by_job(
     of each job merged (a pod's new address after a restart is a new series of the same job),
     in time order."""
     window = max(1, math.ceil(until_s - since_s))
-    data = _data(prometheus, {"query": f"{selector}[{window}s]", "time": f"{until_s:.3f}"})
+    data = prometheus.data(
+        "/api/v1/query", {"query": f"{selector}[{window}s]", "time": f"{until_s:.3f}"}
+    )
     if data.get("resultType") != "matrix":
         raise PrometheusQueryError(f"{selector}[{window}s] gave a {data.get('resultType')}")
     merged: dict[str, list[Scrape]] = defaultdict(list)
@@ -95,15 +96,3 @@ def typical_interval_s(scrapes: Iterable[Scrape]) -> float:
     if not gaps:
         raise PrometheusQueryError("fewer than 2 scrapes: no interval to observe")
     return gaps[len(gaps) // 2]
-
-
-def _data(prometheus: Prometheus, params: dict[str, str]) -> Any:
-    try:
-        envelope = prometheus.http.get_json("/api/v1/query", params)
-    except ServiceHTTPError as error:
-        raise PrometheusQueryError(str(error)) from None
-    if envelope.get("status") != "success":
-        raise PrometheusQueryError(
-            f"{envelope.get('errorType', '?')}: {envelope.get('error', '?')}"
-        )
-    return envelope["data"]
