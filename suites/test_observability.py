@@ -5,9 +5,13 @@ flow of each declared metric and alert is in test_stack.py.)"""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlparse
+
+import pytest
 
 from homelab_acceptance.checks.prometheus import Prometheus
 from homelab_acceptance.checks.targets import all_targets_up
+from homelab_acceptance.spec import ServiceRef, Stack
 from homelab_acceptance.waiting import Observation, wait_for
 
 
@@ -48,14 +52,36 @@ def test_alert_rules_are_loaded_and_evaluate_without_errors(
     ).seen
 
 
-def test_prometheus_sends_alerts_to_alertmanager(
-    prometheus: Prometheus, evidence: dict[str, Any]
+def test_prometheus_sends_alerts_to_the_declared_alertmanager(
+    prometheus: Prometheus, stack: Stack, evidence: dict[str, Any]
 ) -> None:
+    """Prometheus lists every configured Alertmanager as active whether or not anything
+    answers there, so the check compares the addresses with the stack's declared one."""
+    declared = stack.observability.alertmanager
+    if declared is None:
+        pytest.skip(
+            f"the stack declares no alertmanager (observability.alertmanager in {stack.path})"
+        )
+
     def look() -> Observation:
         active = prometheus.data("/api/v1/alertmanagers")["activeAlertmanagers"]
-        urls = [a.get("url") for a in active]
-        return Observation(bool(urls), f"active Alertmanagers: {urls or 'none'}")
+        urls = [str(a.get("url")) for a in active]
+        matching = [url for url in urls if _names_service(url, declared)]
+        return Observation(
+            bool(matching), f"active Alertmanagers: {urls or 'none'}; declared {declared}"
+        )
 
     evidence["alertmanagers"] = wait_for(
-        look, awaiting="an active Alertmanager in Prometheus", timeout_s=60, poll_s=2
+        look,
+        awaiting=f"Prometheus sending to the declared Alertmanager {declared}",
+        timeout_s=60,
+        poll_s=2,
     ).seen
+
+
+def _names_service(url: str, service: ServiceRef) -> bool:
+    """Whether an Alertmanager URL points at the Service (by its DNS name) on its port."""
+    parsed = urlparse(url)
+    host = parsed.hostname or ""
+    by_name = host == service.name or host.startswith(f"{service.name}.{service.namespace}")
+    return by_name and parsed.port == service.port

@@ -3,14 +3,13 @@
 
 from __future__ import annotations
 
-import contextlib
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import docker
-from docker.errors import NotFound
+from docker.errors import APIError, NotFound
 
 from homelab_acceptance.run_identity import (
     KEEP_LABEL,
@@ -105,5 +104,12 @@ def _owner_alive(workdir: Path) -> bool:
 
 
 def _ignore_gone(remove: Any, **kwargs: Any) -> None:
-    with contextlib.suppress(NotFound):
+    """Remove, unless it is gone already or another run's reaper is removing it right now
+    (two runs started together both reap what a killed run left: Docker answers 409)."""
+    try:
         remove(**kwargs)
+    except NotFound:
+        return
+    except APIError as error:
+        if error.status_code != 409:
+            raise

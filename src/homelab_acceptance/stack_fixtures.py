@@ -61,8 +61,10 @@ def provisioned_stack(
         _destroy_quietly(lifecycle, show)
         raise
     if failure is not None:
-        # What was applied before the failure must not stay on a cluster that is not ours.
-        _destroy_quietly(lifecycle, show)
+        # What was applied before the failure must not stay on a cluster that is not ours
+        # (one the harness made goes away whole at the end of the session).
+        if not cluster.ephemeral:
+            _destroy_quietly(lifecycle, show)
         fail(failure)
     yield ProvisionedStack(stack, lifecycle, images, outcomes)
     keep = request.config.getoption("--keep-cluster")

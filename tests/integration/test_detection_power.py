@@ -100,7 +100,7 @@ VARIANTS = (
     Variant(
         "wrong-alertmanager-address",
         WITH_ALERTS,
-        ("test_prometheus_sends_alerts_to_alertmanager", SAMPLE_APP_DOWN),
+        ("test_prometheus_sends_alerts_to_the_declared_alertmanager", SAMPLE_APP_DOWN),
         "",
     ),
     Variant(
@@ -116,13 +116,6 @@ VARIANTS = (
         "",
     ),
 )
-#: Variants a check is known not to catch yet: the test fails (strict) once it does.
-UNCAUGHT = {
-    "wrong-alertmanager-address": (
-        "test_prometheus_sends_alerts_to_alertmanager reads activeAlertmanagers, which lists "
-        "a statically configured address whether or not anything answers there"
-    ),
-}
 
 
 @dataclass(frozen=True)
@@ -187,15 +180,8 @@ def is_caught_by(variant: Variant, outcome: Outcome) -> bool:
     return any(part in outcome.check for part in variant.caught_by)
 
 
-@pytest.mark.parametrize(
-    "variant",
-    [
-        pytest.param(v, id=v.name, marks=[pytest.mark.xfail(strict=True, reason=UNCAUGHT[v.name])])
-        if v.name in UNCAUGHT
-        else pytest.param(v, id=v.name)
-        for v in VARIANTS
-    ],
-)
+@pytest.mark.detection_power
+@pytest.mark.parametrize("variant", [pytest.param(v, id=v.name) for v in VARIANTS])
 def test_the_right_checks_fail_and_no_other(
     variant: Variant, runs: dict[str, Future[list[Outcome]]]
 ) -> None:
