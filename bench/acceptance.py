@@ -36,7 +36,8 @@ def main() -> int:
         for case in ET.parse(junit).getroot().iter("testcase"):
             suite = case.get("classname", "?").rsplit(".", 1)[-1]
             per_suite[suite] += float(case.get("time", "0"))
-            outcome = next((child.tag for child in case), "passed")
+            verdicts = (child.tag for child in case if child.tag in ("failure", "error", "skipped"))
+            outcome = next(verdicts, "passed")
             outcomes[outcome] += 1
         for suite, seconds in sorted(per_suite.items()):
             print(f"suite_{suite}_seconds value={seconds:.1f} n=1", flush=True)
