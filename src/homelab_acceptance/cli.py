@@ -1,4 +1,5 @@
-"""The `homelab-acceptance` command: build the node image, clean up after killed runs.
+"""The `homelab-acceptance` command: build the node image, clean up after killed runs, and
+`doctor`, the preflight (exit 2 when any finding fails).
 
 Bad input and unreachable engines end in one line on stderr and exit code 2, never a traceback.
 """
@@ -8,11 +9,14 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from homelab_acceptance.docker_engine import connect_docker
+from homelab_acceptance.doctor import any_failed, diagnose, gather_facts
 from homelab_acceptance.errors import HomelabAcceptanceError
 from homelab_acceptance.node_image import ensure_node_image
 from homelab_acceptance.reaper import reap
+from homelab_acceptance.spec import DEFAULT_STACK
 
 EXIT_ERROR = 2
 
@@ -33,7 +37,25 @@ def _parser() -> argparse.ArgumentParser:
     clean.add_argument(
         "--all", action="store_true", help="remove every labelled resource, kept clusters too"
     )
+    doctor = commands.add_parser(
+        "doctor", help="preflight: check what a run needs, one line per finding with its fix"
+    )
+    doctor.add_argument(
+        "--stack", type=Path, help=f"the stack spec to check (default: {DEFAULT_STACK} if present)"
+    )
+    doctor.add_argument(
+        "--cluster", default="auto", help="the cluster spec the run will use (default: auto)"
+    )
     return parser
+
+
+def _doctor(stack: Path | None, cluster: str) -> int:
+    if stack is None and DEFAULT_STACK.is_file():
+        stack = DEFAULT_STACK
+    findings = diagnose(gather_facts(stack, cluster))
+    for finding in findings:
+        print(finding.line())
+    return EXIT_ERROR if any_failed(findings) else 0
 
 
 def _node_build(force: bool) -> None:
@@ -53,6 +75,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             _node_build(arguments.force)
         elif arguments.command == "clean":
             _clean(arguments.all)
+        elif arguments.command == "doctor":
+            return _doctor(arguments.stack, arguments.cluster)
     except HomelabAcceptanceError as error:
         print(f"homelab-acceptance: {error}", file=sys.stderr)
         return EXIT_ERROR
