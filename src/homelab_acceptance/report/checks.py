@@ -1,0 +1,74 @@
+"""A check's outcome as the report keeps it, and how statuses rank when several checks (or
+phases of one check) meet."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+PASSED = "passed"
+FAILED = "failed"
+SKIPPED = "skipped"
+ERROR = "error"
+CONFIRMED_LIMITATION = "confirmed-limitation"
+
+#: Worst first: a requirement takes the worst status among its checks.
+STATUSES_WORST_FIRST = (ERROR, FAILED, SKIPPED, CONFIRMED_LIMITATION, PASSED)
+#: The order of results.json's summary and of the run's final line.
+SUMMARY_ORDER = (PASSED, FAILED, SKIPPED, ERROR, CONFIRMED_LIMITATION)
+BAD_STATUSES = frozenset({ERROR, FAILED})
+GOOD_STATUSES = frozenset({PASSED, CONFIRMED_LIMITATION})
+
+#: A longer message is cut: the report shows one line per check.
+MESSAGE_LIMIT = 300
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """A documented requirement or limitation of the homelab that checks are grouped under."""
+
+    id: str
+    title: str
+    kind: str  # "requirement" | "limitation"
+
+
+@dataclass
+class CheckRecord:
+    id: str
+    title: str
+    requirement: Requirement
+    status: str = PASSED
+    duration_s: float = 0.0
+    message: str = ""
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+    def as_result(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "requirement": self.requirement.id,
+            "status": self.status,
+            "duration_s": round(self.duration_s, 3),
+            "message": self.message,
+            "evidence": self.evidence,
+        }
+
+
+def worst_status(statuses: list[str]) -> str:
+    for status in STATUSES_WORST_FIRST:
+        if status in statuses:
+            return status
+    return PASSED
+
+
+def one_line(text: str) -> str:
+    """The first non-empty line, cut to MESSAGE_LIMIT characters."""
+    line = next((part.strip() for part in text.splitlines() if part.strip()), "")
+    return line if len(line) <= MESSAGE_LIMIT else line[: MESSAGE_LIMIT - 1] + "…"
+
+
+def slug(name: str) -> str:
+    """A requirement id from a limitation's name: "single point of failure" →
+    "single-point-of-failure"."""
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")

@@ -1,0 +1,336 @@
+"""The acceptance report as a pytest plugin: it records every check's outcome and evidence,
+writes results.json, acceptance.md, junit.xml (and acceptance.html when the HTML writer is
+installed) under --report-dir, and turns the run's exit code into the gate (see
+homelab_acceptance.report.verdict).
+
+Options: `--report-dir DIR` (default `reports/`), `--baseline results.json` (a previous run to
+compare with; a missing or invalid one is a usage error, exit 4).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from collections.abc import Generator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from homelab_acceptance.cluster import Cluster
+from homelab_acceptance.errors import HomelabAcceptanceError
+from homelab_acceptance.report.acceptance_md import write_acceptance_md
+from homelab_acceptance.report.atomic import write_redacted
+from homelab_acceptance.report.baseline import BaselineError, compare, load_baseline
+from homelab_acceptance.report.checks import (
+    BAD_STATUSES,
+    CONFIRMED_LIMITATION,
+    ERROR,
+    FAILED,
+    PASSED,
+    SKIPPED,
+    CheckRecord,
+    Requirement,
+    one_line,
+    slug,
+)
+from homelab_acceptance.report.environment import environment_block
+from homelab_acceptance.report.figures import key_figure
+from homelab_acceptance.report.junit_xml import write_junit_xml
+from homelab_acceptance.report.redaction import Redactor
+from homelab_acceptance.report.results import build_results, summary_of
+from homelab_acceptance.report.results_json import write_results_json
+from homelab_acceptance.report.secret_sources import kubeconfig_secrets, stack_secrets
+from homelab_acceptance.report.verdict import Verdict, decide
+from homelab_acceptance.session_state import stack_key
+
+#: When one of these fixtures fails, the harness could not run (exit 2), whatever the checks.
+HARNESS_FIXTURES = frozenset({"cluster", "provisioned_stack"})
+HTML_WRITER = "homelab_acceptance.report.html"
+DEFAULT_REPORT_DIR = "reports"
+REPORT_PLUGIN = "homelab-acceptance-report"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("homelab-acceptance")
+    group.addoption(
+        "--report-dir",
+        default=DEFAULT_REPORT_DIR,
+        help="where results.json, acceptance.md, junit.xml and acceptance.html are written "
+        f"(default: {DEFAULT_REPORT_DIR}/, created if missing)",
+    )
+    group.addoption(
+        "--baseline",
+        default=None,
+        metavar="PATH",
+        help="a previous run's results.json: the report says what newly fails, what was fixed "
+        "and which timings regressed",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "requirement(id, title): the documented requirement of the homelab a check proves "
+        "(one line per suite module: pytestmark = pytest.mark.requirement(...))",
+    )
+    baseline_path: Path | None = None
+    baseline: dict[str, Any] | None = None
+    given = config.getoption("--baseline")
+    if given:
+        baseline_path = config.invocation_params.dir / given
+        try:
+            baseline = load_baseline(baseline_path)
+        except BaselineError as error:
+            raise pytest.UsageError(str(error)) from None
+    report_dir = Path(config.getoption("--report-dir"))
+    config.pluginmanager.register(
+        AcceptanceReport(config, report_dir, baseline_path, baseline), REPORT_PLUGIN
+    )
+
+
+class AcceptanceReport:
+    """The session's checks as the report sees them, written out when the session ends."""
+
+    def __init__(
+        self,
+        config: pytest.Config,
+        report_dir: Path,
+        baseline_path: Path | None,
+        baseline: dict[str, Any] | None,
+    ) -> None:
+        self._config = config
+        self._report_dir = report_dir
+        self._baseline_path = baseline_path
+        self._baseline = baseline
+        self._redactor = Redactor()
+        self._checks: dict[str, CheckRecord] = {}
+        self._harness_failure: str | None = None
+        self._cluster_facts: dict[str, Any] = {}
+        self._started = datetime.now(UTC)
+        self._final_line: str | None = None
+
+    @property
+    def redactor(self) -> Redactor:
+        """For secrets only a check knows (register_secret): they are redacted too."""
+        return self._redactor
+
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        self._started = datetime.now(UTC)
+        stack = self._config.stash.get(stack_key, None)
+        if stack is not None:
+            for secret in stack_secrets(stack):
+                self._redactor.register_secret(secret)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_fixture_setup(
+        self, fixturedef: pytest.FixtureDef[Any], request: pytest.FixtureRequest
+    ) -> Generator[None, Any, Any]:
+        try:
+            value = yield
+        except (Exception, pytest.fail.Exception) as error:
+            if fixturedef.argname in HARNESS_FIXTURES and self._harness_failure is None:
+                self._harness_failure = f"{fixturedef.argname}: {one_line(str(error))}"
+            raise
+        if isinstance(value, Cluster):
+            self._learn_cluster(value)
+        return value
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        report = yield
+        self._record(item, call, report)
+        return report
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if not report.failed:
+            return
+        module = report.nodeid.split("::", 1)[0]
+        self._checks[report.nodeid] = CheckRecord(
+            id=report.nodeid,
+            title=f"collecting {module}",
+            requirement=Requirement(Path(module).stem, module, "requirement"),
+            status=ERROR,
+            message=_collection_error_message(str(report.longrepr)),
+        )
+
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        checks = list(self._checks.values())
+        verdict = decide(
+            [check.status for check in checks], self._harness_failure is not None, int(exitstatus)
+        )
+        results = build_results(checks, verdict, self._environment(), None)
+        if self._baseline is not None and self._baseline_path is not None:
+            results["baseline"] = compare(self._baseline, results["checks"], self._baseline_path)
+        try:
+            shown = self._write(results)
+        except OSError as error:
+            verdict = Verdict("error", 2)
+            shown = f"the report could not be written ({error})"
+        session.exitstatus = verdict.exit_code
+        counts = ", ".join(f"{n} {status}" for status, n in summary_of(checks).items())
+        cause = f" ({self._harness_failure})" if self._harness_failure else ""
+        self._final_line = self._redactor.redact_text(
+            f"acceptance: {verdict.name.upper()}{cause} — {counts} — {shown}"
+        )
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        if self._final_line is None:
+            return
+        reporter: Any = config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is None:
+            print(self._final_line)
+        else:
+            reporter.write_line(self._final_line)
+
+    # -- recording -----------------------------------------------------------------------------
+
+    def _learn_cluster(self, cluster: Cluster) -> None:
+        for secret in kubeconfig_secrets(cluster.kubeconfig_path):
+            self._redactor.register_secret(secret)
+        try:
+            self._cluster_facts = dict(cluster.describe())
+        except HomelabAcceptanceError:
+            self._cluster_facts = {"provider": f"{cluster.provider}://"}
+
+    def _record(
+        self, item: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestReport
+    ) -> None:
+        record = self._checks.get(item.nodeid)
+        if record is None:
+            record = CheckRecord(item.nodeid, _title_of(item), _requirement_of(item))
+            self._checks[item.nodeid] = record
+        if report.when == "call" or not report.passed:
+            record.duration_s += report.duration
+        if report.failed:
+            if report.when == "call":
+                record.status, record.message = FAILED, _message_of(call, report)
+            elif record.status not in BAD_STATUSES:
+                record.status, record.message = ERROR, _message_of(call, report)
+        elif report.skipped:
+            record.status, record.message = SKIPPED, _message_of(call, report)
+        elif report.when == "call":
+            record.status = PASSED
+        if report.when == "teardown":
+            record.evidence = _evidence_of(item)
+            limitation = item.get_closest_marker("limitation")
+            if limitation is not None and record.status == PASSED:
+                record.status = CONFIRMED_LIMITATION
+                record.message = _confirmed(record.requirement.title, record.evidence)
+
+    def _environment(self) -> dict[str, Any]:
+        stack = self._config.stash.get(stack_key, None)
+        stack_path = stack.path if stack is not None else None
+        return environment_block(
+            self._cluster_facts,
+            self._config.getoption("--cluster", default=None),
+            stack_path=stack_path,
+            shown_stack_path=(
+                _shown_path(stack_path, self._config.rootpath) if stack_path is not None else None
+            ),
+            started=self._started,
+            finished=datetime.now(UTC),
+        )
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def _write(self, results: dict[str, Any]) -> str:
+        """Every report file, redacted; returns the path a reviewer should open."""
+        directory = self._config.invocation_params.dir / self._report_dir
+        directory.mkdir(parents=True, exist_ok=True)
+        write_results_json(results, directory / "results.json", self._redactor)
+        write_acceptance_md(results, directory / "acceptance.md", self._redactor)
+        write_junit_xml(results, directory / "junit.xml", self._redactor)
+        try:
+            html: Any = importlib.import_module(HTML_WRITER)
+        except ImportError:
+            return str(self._report_dir / "acceptance.md")
+        page = directory / "acceptance.html"
+        html.write_html(self._redactor.redact(results), page)
+        write_redacted(page, page.read_text(encoding="utf-8"), self._redactor)
+        return str(self._report_dir / "acceptance.html")
+
+
+def _title_of(item: pytest.Item) -> str:
+    """The check's docstring's first line, or its function name made readable; with the
+    parameter id, so that the checks of one function tell apart."""
+    function = getattr(item, "function", None)
+    doc = one_line(function.__doc__ or "") if function is not None else ""
+    name = item.name.split("[", 1)[0]
+    title = doc or name.removeprefix("test_").replace("_", " ").capitalize()
+    callspec = getattr(item, "callspec", None)
+    return f"{title} [{callspec.id}]" if callspec is not None else title
+
+
+def _requirement_of(item: pytest.Item) -> Requirement:
+    limitation = item.get_closest_marker("limitation")
+    if limitation is not None and limitation.args:
+        name = str(limitation.args[0])
+        return Requirement(slug(name), name, "limitation")
+    marker = item.get_closest_marker("requirement")
+    if marker is not None and marker.args:
+        identifier = str(marker.args[0])
+        title = str(marker.args[1]) if len(marker.args) > 1 else identifier
+        return Requirement(identifier, title, "requirement")
+    module = getattr(item, "module", None)
+    path = item.nodeid.split("::", 1)[0]
+    title = one_line(module.__doc__ or "") if module is not None else ""
+    return Requirement(Path(path).stem, title or path, "requirement")
+
+
+def _message_of(call: pytest.CallInfo[None], report: pytest.TestReport) -> str:
+    """One line: the failure's message (with the exception's type unless it is an assertion
+    or pytest.fail), the skip's reason, or an expected failure's reason."""
+    wasxfail = getattr(report, "wasxfail", None)
+    if report.skipped and wasxfail is not None:
+        return one_line(f"expected to fail: {wasxfail}" if wasxfail else "expected to fail")
+    if call.excinfo is None:
+        longrepr = report.longrepr
+        text = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+        return one_line(text.removeprefix("Skipped: "))
+    error = call.excinfo.value
+    text = one_line(str(error))
+    plain = (AssertionError, pytest.fail.Exception, pytest.skip.Exception)
+    if isinstance(error, plain):
+        return text or type(error).__name__
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+def _collection_error_message(longrepr: str) -> str:
+    """The exception line of a collection error (pytest marks it `E   `), else its first line."""
+    raised = [line[1:] for line in longrepr.splitlines() if line.startswith("E ")]
+    return one_line(raised[-1] if raised else longrepr)
+
+
+def _evidence_of(item: pytest.Item) -> dict[str, Any]:
+    """The evidence the check recorded, as plain JSON data (anything else as its text)."""
+    recorded: dict[str, Any] = {}
+    for name, value in item.user_properties:
+        if name == "evidence" and isinstance(value, dict):
+            recorded.update(value)
+    try:
+        plain: dict[str, Any] = json.loads(json.dumps(recorded, default=str))
+    except ValueError as error:  # a circular structure
+        return {"unreadable": f"the evidence could not be serialised: {error}"}
+    return plain
+
+
+def _confirmed(limitation: str, evidence: dict[str, Any]) -> str:
+    figure = key_figure(evidence)
+    shown = f" ({figure[0]} = {figure[1]:g})" if figure is not None else ""
+    return f"confirmed: {limitation}{shown}"
+
+
+def _shown_path(path: Path, root: Path) -> str:
+    return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+
+
+def register_secret(config: pytest.Config, value: str) -> None:
+    """Keep a secret a fixture or check learned at run time (a Grafana admin password read
+    from the cluster, say) out of every report file."""
+    report = config.pluginmanager.get_plugin(REPORT_PLUGIN)
+    if isinstance(report, AcceptanceReport):
+        report.redactor.register_secret(value)
