@@ -1,6 +1,7 @@
 """The observability stack itself: Prometheus ready, every scrape target up, the alert rules
-loaded and evaluating without errors, and Prometheus connected to Alertmanager. (The data
-flow of each declared metric and alert is in test_stack.py.)"""
+loaded and evaluating without errors, Prometheus connected to Alertmanager, and, where the
+stack has Grafana, Grafana healthy, its datasources healthy and a query through it returning
+data. (The data flow of each declared metric and alert is in test_stack.py.)"""
 
 from __future__ import annotations
 
@@ -9,6 +10,12 @@ from urllib.parse import urlparse
 
 import pytest
 
+from homelab_acceptance.checks.grafana import Grafana
+from homelab_acceptance.checks.grafana_checks import (
+    check_datasources_healthy,
+    check_grafana_healthy,
+    check_query_through_grafana,
+)
 from homelab_acceptance.checks.prometheus import Prometheus
 from homelab_acceptance.checks.targets import all_targets_up
 from homelab_acceptance.spec import ServiceRef, Stack
@@ -85,3 +92,15 @@ def _names_service(url: str, service: ServiceRef) -> bool:
     host = parsed.hostname or ""
     by_name = host == service.name or host.startswith(f"{service.name}.{service.namespace}")
     return by_name and parsed.port == service.port
+
+
+def test_grafana_is_healthy(grafana: Grafana, evidence: dict[str, Any]) -> None:
+    check_grafana_healthy(grafana, evidence)
+
+
+def test_every_grafana_datasource_is_healthy(grafana: Grafana, evidence: dict[str, Any]) -> None:
+    check_datasources_healthy(grafana, evidence)
+
+
+def test_a_query_through_grafana_returns_data(grafana: Grafana, evidence: dict[str, Any]) -> None:
+    check_query_through_grafana(grafana, evidence)

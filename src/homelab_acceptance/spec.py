@@ -144,11 +144,28 @@ class ServiceRef:
 
 
 @dataclass(frozen=True)
+class SecretRef:
+    """A Secret the checks read credentials from, as namespace/name."""
+
+    namespace: str
+    name: str
+
+    @classmethod
+    def parse(cls, text: str) -> SecretRef:
+        namespace, _, name = text.partition("/")
+        return cls(namespace, name)
+
+    def __str__(self) -> str:
+        return f"{self.namespace}/{self.name}"
+
+
+@dataclass(frozen=True)
 class Observability:
     prometheus: ServiceRef | None = None
     alertmanager: ServiceRef | None = None
     grafana: ServiceRef | None = None
     loki: ServiceRef | None = None
+    grafana_admin_secret: SecretRef | None = None
 
 
 @dataclass(frozen=True)
@@ -264,8 +281,12 @@ def _build(path: Path, document: dict[str, Any]) -> Stack:
                 ),
             )
         )
-    services = document.get("observability") or {}
-    observability = Observability(**{k: ServiceRef.parse(v) for k, v in services.items()})
+    services = dict(document.get("observability") or {})
+    secret = services.pop("grafana_admin_secret", None)
+    observability = Observability(
+        **{k: ServiceRef.parse(v) for k, v in services.items()},
+        grafana_admin_secret=SecretRef.parse(secret) if secret else None,
+    )
     limits = document.get("limits") or {}
     restart = limits.get("node_restart") or {}
     return Stack(

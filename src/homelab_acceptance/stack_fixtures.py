@@ -10,6 +10,9 @@ import pytest
 from kubernetes import client as k8s
 
 from homelab_acceptance.checks.alertmanager import Alertmanager
+from homelab_acceptance.checks.grafana import Grafana
+from homelab_acceptance.checks.grafana_login import grafana_credentials
+from homelab_acceptance.checks.port_forward import port_forward
 from homelab_acceptance.checks.prometheus import Prometheus
 from homelab_acceptance.checks.service_proxy import ServiceProxy
 from homelab_acceptance.cluster import Cluster
@@ -96,6 +99,21 @@ def alertmanager(provisioned_stack: ProvisionedStack, kube_api: k8s.ApiClient) -
     """The stack's Alertmanager (observability.alertmanager), through the service proxy."""
     service = _declared_service(provisioned_stack.stack, "alertmanager")
     return Alertmanager(ServiceProxy(kube_api, service))
+
+
+@pytest.fixture(scope="module")
+def grafana(
+    provisioned_stack: ProvisionedStack, cluster: Cluster, kube_api: k8s.ApiClient
+) -> Iterator[Grafana]:
+    """The stack's Grafana (observability.grafana), logged in with the Secret named by
+    observability.grafana_admin_secret (anonymous without one), through kubectl port-forward
+    on 127.0.0.1 (the service proxy would drop the credentials)."""
+    stack = provisioned_stack.stack
+    service = _declared_service(stack, "grafana")
+    secret = stack.observability.grafana_admin_secret
+    credentials = grafana_credentials(kube_api, secret) if secret is not None else None
+    with port_forward(cluster.kubeconfig_path, service) as url:
+        yield Grafana(url, credentials)
 
 
 def _destroy_quietly(lifecycle: StackLifecycle, show: Callable[[str], None]) -> None:

@@ -13,7 +13,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from homelab_acceptance.spec import StackSpecError, load_stack, stack_schema
+from homelab_acceptance.spec import SecretRef, StackSpecError, load_stack, stack_schema
 
 VALID = """\
 apiVersion: homelab-acceptance/v1
@@ -180,6 +180,18 @@ def test_observability_services_are_read_as_namespace_name_and_port(stack_dir: P
     )
     broken = VALID.replace("monitoring/prometheus:9090", "prometheus:9090")
     with pytest.raises(StackSpecError, match=r"stack.yaml:23: observability.prometheus: "):
+        load_stack(write(stack_dir, broken))
+
+
+def test_grafanas_admin_secret_is_read_as_namespace_and_name(stack_dir: Path) -> None:
+    text = VALID.replace(
+        "observability:\n", "observability:\n  grafana_admin_secret: grafana/grafana-admin\n"
+    )
+    secret = load_stack(write(stack_dir, text)).observability.grafana_admin_secret
+    assert secret == SecretRef("grafana", "grafana-admin")
+    assert load_stack(write(stack_dir, VALID)).observability.grafana_admin_secret is None
+    broken = text.replace("grafana/grafana-admin", "grafana-admin")
+    with pytest.raises(StackSpecError, match=r"observability.grafana_admin_secret: "):
         load_stack(write(stack_dir, broken))
 
 
