@@ -17,6 +17,11 @@ from homelab_acceptance.checks.air_gap import check_air_gap
 from homelab_acceptance.cluster import Cluster
 from homelab_acceptance.stack_fixtures import ProvisionedStack
 
+pytestmark = pytest.mark.requirement(
+    "runs-offline",
+    "The homelab runs offline: nothing is pulled from a registry",
+)
+
 OFFLINE_PROVIDERS = ("debian",)
 
 

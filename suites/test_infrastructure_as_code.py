@@ -13,6 +13,11 @@ from homelab_acceptance.provision.contract import Provisioner
 from homelab_acceptance.session_state import stack_key
 from homelab_acceptance.spec import Stack
 
+pytestmark = pytest.mark.requirement(
+    "iac-idempotent-drift-detected",
+    "The stack as code is idempotent, and drift is detected and repaired",
+)
+
 if TYPE_CHECKING:
     from homelab_acceptance.stack_fixtures import ProvisionedStack
 

@@ -32,6 +32,11 @@ from homelab_acceptance.cluster import Cluster
 from homelab_acceptance.cluster.node_container import NodeContainer
 from homelab_acceptance.session_state import stack_key
 
+pytestmark = pytest.mark.requirement(
+    "node-hardened",
+    "The node is hardened: the expected processes, nothing unexpected listening, data on volumes",
+)
+
 
 @pytest.fixture(scope="module")
 def node(cluster: Cluster) -> NodeContainer:

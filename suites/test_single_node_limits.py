@@ -49,6 +49,11 @@ from homelab_acceptance.spec import Limits, Stack
 from homelab_acceptance.stack_fixtures import ProvisionedStack
 from homelab_acceptance.waiting import Observation, wait_for
 
+pytestmark = pytest.mark.requirement(
+    "single-node-limits",
+    "The single-node limits are as documented, within their budgets",
+)
+
 #: The reference stack's app with state: a note on its PVC, scratch data on its emptyDir.
 SAMPLE_APP = "sample-app"
 SAMPLE_APP_IMAGE = "homelab-acceptance/sample-app:1.0.0"

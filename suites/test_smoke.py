@@ -7,11 +7,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import pytest
 import requests
 from kubernetes import client as k8s
 
 from homelab_acceptance.cluster import Cluster
 from homelab_acceptance.probes.pods import exec_in_pod
+
+pytestmark = pytest.mark.requirement(
+    "cluster-works",
+    "The cluster works as a K3S user expects of a single node",
+)
 
 if TYPE_CHECKING:  # the root conftest.py, which pytest loads itself
     from conftest import WebApp

@@ -75,6 +75,8 @@ def pytest_configure(config: pytest.Config) -> None:
         "requirement(id, title): the documented requirement of the homelab a check proves "
         "(one line per suite module: pytestmark = pytest.mark.requirement(...))",
     )
+    if config.option.collectonly:
+        return  # no check runs: nothing to report, nothing to gate
     baseline_path: Path | None = None
     baseline: dict[str, Any] | None = None
     given = config.getoption("--baseline")

@@ -297,3 +297,13 @@ def test_the_markdown_summary_names_failures_and_limitations_in_a_few_lines(
     assert "| single point of failure | availability.app.downtime_s = 15.3 |" in lines
     assert "test_passes" not in markdown
     assert len(lines) < 60
+
+
+def test_collecting_only_writes_no_report_and_keeps_pytests_exit_code(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(test_one="def test_one():\n    assert False\n")
+    run = pytester.runpytest(*REPORT, "--collect-only")
+    assert run.ret == 0
+    assert not (pytester.path / "reports").exists()
+    assert not [line for line in run.outlines if line.startswith("acceptance:")]

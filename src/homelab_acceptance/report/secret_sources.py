@@ -32,7 +32,7 @@ def kubeconfig_secrets(path: Path) -> list[str]:
             if isinstance(value, str):
                 found.append(value)
                 if field.endswith("-data"):
-                    found.extend(_decoded(value))
+                    found.extend(_with_pem_lines(_decoded(value)))
     return found
 
 
@@ -67,6 +67,14 @@ def _decoded(value: str) -> list[str]:
         return [base64.b64decode(value, validate=True).decode()]
     except (binascii.Error, UnicodeDecodeError):
         return []
+
+
+def _with_pem_lines(decoded: list[str]) -> list[str]:
+    """A decoded PEM, and each line of its body: a key's lines turn up alone in tool output."""
+    return [
+        *decoded,
+        *(line for text in decoded for line in text.splitlines() if not line.startswith("-----")),
+    ]
 
 
 def _list_of(data: Any, key: str) -> list[Any]:
