@@ -12,7 +12,7 @@ from homelab_acceptance.report.figures import key_figure
 from homelab_acceptance.report.redaction import Redactor
 
 #: Rows per table: a comment stays readable when everything fails.
-MAX_ROWS = 15
+MAX_ROWS = 12
 
 
 def write_acceptance_md(results: dict[str, Any], path: Path, redactor: Redactor) -> None:
