@@ -7,6 +7,7 @@ from homelab_acceptance.stack_checks import (  # noqa: F401  (collected by pytes
     test_alert_fires_reaches_alertmanager_and_resolves,
     test_endpoint_answers_from_the_host,
     test_endpoint_answers_inside_the_cluster,
+    test_every_ingress_route_answers,
     test_log_line_reaches_loki,
     test_metric_flows_into_prometheus,
 )

@@ -7,6 +7,7 @@ of your suite:
         test_alert_fires_reaches_alertmanager_and_resolves,
         test_endpoint_answers_from_the_host,
         test_endpoint_answers_inside_the_cluster,
+        test_every_ingress_route_answers,
         test_log_line_reaches_loki,
         test_metric_flows_into_prometheus,
     )
@@ -23,6 +24,7 @@ from homelab_acceptance.checks.alertmanager import Alertmanager
 from homelab_acceptance.checks.alerts import check_alert_round_trip
 from homelab_acceptance.checks.endpoints import check_from_host, check_in_cluster
 from homelab_acceptance.checks.expectations import Expectation
+from homelab_acceptance.checks.ingress_routes import check_ingress_routes, declared_routes
 from homelab_acceptance.checks.logs import check_log_line
 from homelab_acceptance.checks.metrics import check_metric
 from homelab_acceptance.checks.prometheus import Prometheus
@@ -57,6 +59,26 @@ def test_endpoint_answers_from_the_host(
     if endpoint.node_port is None:
         pytest.skip("not exposed on the host: the endpoint declares no node_port")
     check_from_host(cluster, endpoint, evidence)
+
+
+def test_every_ingress_route_answers(
+    provisioned_stack: ProvisionedStack,
+    cluster: Cluster,
+    kube_api: k8s.ApiClient,
+    evidence: dict[str, Any],
+) -> None:
+    """Every rule of the stack's Ingresses answers through the cluster's ingress controller."""
+    namespaces = [c.namespace for c in provisioned_stack.stack.components]
+    routes = declared_routes(kube_api, namespaces)
+    if not routes:
+        pytest.skip("the stack has no Ingress in its namespaces")
+    entrance = cluster.ingress_address()
+    if entrance is None:
+        pytest.skip(
+            f"{len(routes)} Ingress route(s), but this cluster has no ingress controller the "
+            "harness can reach (debian:// has no Traefik; k3s:// and k3d:// do)"
+        )
+    check_ingress_routes(entrance, routes, evidence)
 
 
 def test_metric_flows_into_prometheus(

@@ -89,3 +89,13 @@ def test_a_bad_config_is_reported_before_looking_for_k3d(tmp_path: Path) -> None
     path.write_text(GOOD.replace("servers: 1", "servers: 2"))
     with pytest.raises(ConfigurationError, match="servers: expected 1"):
         K3dCluster(config=path, progress=lambda _: None).up()
+
+
+def test_traefik_is_reached_where_the_config_publishes_port_80(tmp_path: Path) -> None:
+    cluster = K3dCluster(config=REPO_CONFIG)
+    assert cluster.ingress_address() == ("127.0.0.1", 8080)
+    assert cluster.ingress_address(https=True) == ("127.0.0.1", 8443)
+    without = tmp_path / "k3d.yaml"
+    text = REPO_CONFIG.read_text()
+    without.write_text(text.replace("127.0.0.1:8080:80", "127.0.0.1:8080:8000"))
+    assert K3dCluster(config=without).ingress_address() is None

@@ -58,6 +58,11 @@ class Cluster(ABC):
     def node_port_address(self, node_port: int) -> tuple[str, int]:
         """Where the host reaches a Service's NodePort: ("127.0.0.1", host port)."""
 
+    def ingress_address(self, https: bool = False) -> tuple[str, int] | None:
+        """Where the host reaches the cluster's ingress controller (Traefik on K3S), or None
+        when the cluster has none the harness knows of."""
+        return None
+
     @abstractmethod
     def describe(self) -> dict[str, str]:
         """Facts for a report: provider, node image, how the node container runs, …"""

@@ -135,6 +135,17 @@ class K3dCluster(Cluster):
             f"`- port: {LOOPBACK}:<host port>:{node_port}` with nodeFilters [server:0]"
         )
 
+    def ingress_address(self, https: bool = False) -> tuple[str, int] | None:
+        """Traefik's web (or websecure) entry point, where the config publishes the
+        loadbalancer's port 80 (443): `127.0.0.1:<host port>:80`."""
+        config = self._config or load_k3d_config(self.config_path)
+        wanted = "443" if https else "80"
+        for port in config.ports:
+            _, host_port, container_port = port.split(":")[-3:]
+            if container_port.split("/")[0] == wanted:
+                return LOOPBACK, int(host_port)
+        return None
+
     def describe(self) -> dict[str, str]:
         return {
             "provider": "k3d://",
