@@ -21,6 +21,12 @@ from homelab_acceptance.checks.targets import all_targets_up
 from homelab_acceptance.spec import ServiceRef, Stack
 from homelab_acceptance.waiting import Observation, wait_for
 
+pytestmark = pytest.mark.requirement(
+    "observability-data-flows",
+    "Observability works: targets scraped, rules evaluate, alerts reach Alertmanager, Grafana "
+    "answers from its datasources",
+)
+
 
 def test_prometheus_is_ready(prometheus: Prometheus, evidence: dict[str, Any]) -> None:
     def look() -> Observation:

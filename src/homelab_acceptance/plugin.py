@@ -32,7 +32,11 @@ from homelab_acceptance.session_state import (
 from homelab_acceptance.spec import DEFAULT_STACK, Stack, StackSpecError, load_stack
 
 #: The stack fixtures live in a module of their own, registered with this plugin.
-pytest_plugins = ["homelab_acceptance.stack_fixtures"]
+pytest_plugins = [
+    "homelab_acceptance.stack_fixtures",
+    "homelab_acceptance.report_plugin",
+    "homelab_acceptance.preflight_plugin",
+]
 
 KEEP_CHOICES = ("never", "on-failure", "always")
 previous_sigterm_key = pytest.StashKey[Any]()

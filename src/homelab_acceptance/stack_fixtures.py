@@ -26,6 +26,7 @@ from homelab_acceptance.provision.stack_lifecycle import (
     ImagesOutcome,
     StackLifecycle,
 )
+from homelab_acceptance.report_plugin import register_secret
 from homelab_acceptance.run_identity import LABEL
 from homelab_acceptance.session_state import fail, progress_printer, run_identity_key
 from homelab_acceptance.spec import ServiceRef, Stack
@@ -103,7 +104,10 @@ def alertmanager(provisioned_stack: ProvisionedStack, kube_api: k8s.ApiClient) -
 
 @pytest.fixture(scope="module")
 def grafana(
-    provisioned_stack: ProvisionedStack, cluster: Cluster, kube_api: k8s.ApiClient
+    request: pytest.FixtureRequest,
+    provisioned_stack: ProvisionedStack,
+    cluster: Cluster,
+    kube_api: k8s.ApiClient,
 ) -> Iterator[Grafana]:
     """The stack's Grafana (observability.grafana), logged in with the Secret named by
     observability.grafana_admin_secret (anonymous without one), through kubectl port-forward
@@ -112,6 +116,8 @@ def grafana(
     service = _declared_service(stack, "grafana")
     secret = stack.observability.grafana_admin_secret
     credentials = grafana_credentials(kube_api, secret) if secret is not None else None
+    if credentials is not None:
+        register_secret(request.config, credentials[1])  # never in a report
     with port_forward(cluster.kubeconfig_path, service) as url:
         yield Grafana(url, credentials)
 

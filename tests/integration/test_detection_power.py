@@ -132,7 +132,8 @@ def run_suites(variant: Variant, report: Path) -> list[Outcome]:
     command = [
         sys.executable, "-m", "pytest", "suites", "-p", "no:cacheprovider", "-q",
         "--stack", str(BROKEN / variant.name / "stack.yaml"),
-        "--junitxml", str(report), *variant.selection,
+        "--junitxml", str(report), "--report-dir", str(report.with_suffix("")),
+        *variant.selection,
     ]  # fmt: skip
     subprocess.run(command, cwd=ROOT, capture_output=True, timeout=RUN_TIMEOUT_S, check=False)
     if not report.exists():

@@ -79,7 +79,7 @@ class NodeContainer:
 
     def start(self) -> None:
         """Create the network, the volume and the container, and start it."""
-        self.security_mode = self._security_mode_the_engine_allows()
+        self.security_mode = self.probe_security_mode()
         log.info("node container %s runs %s", self.spec.name, self.security_mode)
         self.client.networks.create(self.network_name, driver="bridge", labels=self.spec.labels)
         self.client.volumes.create(self.volume_name, labels=self.spec.labels)
@@ -92,7 +92,7 @@ class NodeContainer:
                 f"{_explanation(error)}"
             ) from None
 
-    def _security_mode_the_engine_allows(self) -> str:
+    def probe_security_mode(self) -> str:
         """Try --privileged on a throwaway container first: a failed start of the real one
         costs seconds (its published ports are set up and torn down again)."""
         probe_name = f"{self.spec.name}-privileged-probe"

@@ -85,4 +85,4 @@ def probe_privileged(client: docker.DockerClient | None, image: str | None) -> P
         hostname="doctor",
         labels=identity.labels(),
     )
-    return PrivilegeFacts(NodeContainer(client, spec)._security_mode_the_engine_allows())
+    return PrivilegeFacts(NodeContainer(client, spec).probe_security_mode())
