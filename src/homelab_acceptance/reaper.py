@@ -59,7 +59,9 @@ def reap(
     they hold the volumes and networks."""
     reaped = Reaped()
     selector = {"label": LABEL}
-    for container in client.containers.list(all=True, filters=selector):
+    # Another run's short-lived containers (its --privileged probe) may vanish between
+    # the listing and docker-py's inspect of each: that is "No such container", not a fault.
+    for container in client.containers.list(all=True, filters=selector, ignore_removed=True):
         if _orphaned(container.labels, everything=everything, run_id=run_id):
             _ignore_gone(container.remove, force=True, v=True)
             reaped.containers.append(container.name)
@@ -82,7 +84,8 @@ def _reap_workdirs(client: docker.DockerClient, reaped: Reaped) -> None:
     if not root.is_dir():
         return
     living = {
-        c.labels.get(LABEL) for c in client.containers.list(all=True, filters={"label": LABEL})
+        c.labels.get(LABEL)
+        for c in client.containers.list(all=True, filters={"label": LABEL}, ignore_removed=True)
     }
     for path in root.iterdir():
         if (

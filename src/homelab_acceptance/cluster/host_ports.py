@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import socket
 
 from homelab_acceptance.errors import PortTakenError
@@ -28,10 +29,13 @@ def free_port() -> int:
 
 def free_port_block(size: int, preferred_start: int | None, search_from: int = 40000) -> int:
     """The first port of `size` consecutive free ports: `preferred_start` if that block is
-    free (so NodePorts keep their numbers on the host), else the first free block found
-    upwards of `search_from`."""
+    free (so NodePorts keep their numbers on the host), else a free block above `search_from`.
+    The search starts at a random block: runs starting together (each checks, then starts its
+    node) would otherwise all pick the same first free block and all but one fail to bind."""
     preferred = [] if preferred_start is None else [preferred_start]
-    candidates: list[int] = [*preferred, *range(search_from, 65536 - size, size)]
+    blocks = range(search_from, 65536 - size, size)
+    first = random.randrange(len(blocks))
+    candidates: list[int] = [*preferred, *blocks[first:], *blocks[:first]]
     for start in candidates:
         if all(port_is_free(port) for port in range(start, start + size)):
             return start
