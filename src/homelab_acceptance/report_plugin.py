@@ -257,12 +257,14 @@ class AcceptanceReport:
 
 
 def _title_of(item: pytest.Item) -> str:
-    """The check's docstring's first line, or its function name made readable; with the
-    parameter id, so that the checks of one function tell apart."""
+    """The check's docstring when its first paragraph is one line (a title), else its
+    function name made readable (a longer docstring explains why, and reads badly cut to a
+    line); with the parameter id, so that the checks of one function tell apart."""
     function = getattr(item, "function", None)
-    doc = one_line(function.__doc__ or "") if function is not None else ""
+    paragraph = (function.__doc__ or "").strip().split("\n\n")[0] if function else ""
     name = item.name.split("[", 1)[0]
-    title = doc or name.removeprefix("test_").replace("_", " ").capitalize()
+    readable = name.removeprefix("test_").replace("_", " ").capitalize()
+    title = paragraph if paragraph and "\n" not in paragraph else readable
     callspec = getattr(item, "callspec", None)
     return f"{title} [{callspec.id}]" if callspec is not None else title
 

@@ -27,6 +27,8 @@ def test_passes(evidence):
 
 
 def test_fails(evidence):
+    """The sum of one and one is three, which it is not, so this check fails: a docstring
+    that explains is not a title."""
     evidence["seen"] = "nothing"
     assert 1 + 1 == 3, "the sum is wrong\\nsecond line"
 
@@ -104,6 +106,7 @@ def test_a_failing_check_rejects_the_run_with_exit_1_and_every_status_is_right(
     )
     assert checks["test_passes"]["title"] == "The API answers within its budget."
     assert checks["test_parametrized_name[a/b]"]["title"] == "Parametrized name [a/b]"
+    assert checks["test_fails"]["title"] == "Fails"  # its docstring explains: not a title
     assert checks["test_passes"]["evidence"] == {"answer_s": 1.5}
     assert checks["test_passes"]["requirement"] == "cluster-works"
     assert checks["test_restart_downtime"]["requirement"] == "single-point-of-failure"

@@ -13,8 +13,10 @@ SKIPPED = "skipped"
 ERROR = "error"
 CONFIRMED_LIMITATION = "confirmed-limitation"
 
-#: Worst first: a requirement takes the worst status among its checks.
-STATUSES_WORST_FIRST = (ERROR, FAILED, SKIPPED, CONFIRMED_LIMITATION, PASSED)
+#: A requirement takes the first of these among its checks' statuses: any failure makes it
+#: fail; otherwise a confirmed limitation or a pass speaks for it, and it is "skipped" only
+#: when none of its checks ran (one skipped check must not hide the others' passes).
+STATUS_PRECEDENCE = (ERROR, FAILED, CONFIRMED_LIMITATION, PASSED, SKIPPED)
 #: The order of results.json's summary and of the run's final line.
 SUMMARY_ORDER = (PASSED, FAILED, SKIPPED, ERROR, CONFIRMED_LIMITATION)
 BAD_STATUSES = frozenset({ERROR, FAILED})
@@ -55,8 +57,8 @@ class CheckRecord:
         }
 
 
-def worst_status(statuses: list[str]) -> str:
-    for status in STATUSES_WORST_FIRST:
+def requirement_status(statuses: list[str]) -> str:
+    for status in STATUS_PRECEDENCE:
         if status in statuses:
             return status
     return PASSED

@@ -8,7 +8,7 @@ from homelab_acceptance.report.checks import (
     SUMMARY_ORDER,
     CheckRecord,
     Requirement,
-    worst_status,
+    requirement_status,
 )
 from homelab_acceptance.report.schema import SCHEMA_VERSION
 from homelab_acceptance.report.verdict import Verdict
@@ -20,7 +20,8 @@ def summary_of(checks: list[CheckRecord]) -> dict[str, int]:
 
 
 def requirements_of(checks: list[CheckRecord]) -> list[dict[str, Any]]:
-    """Each requirement once, in the order its first check ran, with its checks' worst status."""
+    """Each requirement once, in the order its first check ran, with the status its checks
+    give it (requirement_status)."""
     grouped: dict[Requirement, list[CheckRecord]] = {}
     for check in checks:
         grouped.setdefault(check.requirement, []).append(check)
@@ -29,7 +30,7 @@ def requirements_of(checks: list[CheckRecord]) -> list[dict[str, Any]]:
             "id": requirement.id,
             "title": requirement.title,
             "kind": requirement.kind,
-            "status": worst_status([check.status for check in members]),
+            "status": requirement_status([check.status for check in members]),
             "checks": [check.id for check in members],
         }
         for requirement, members in grouped.items()
