@@ -18,12 +18,17 @@ import jsonschema
 from yaml.nodes import Node
 
 from homelab_acceptance.errors import ConfigurationError
+from homelab_acceptance.secret_values import secret_strings
+from homelab_acceptance.spec_containment import escape_from
 from homelab_acceptance.yaml_positions import line_of, load
 
 DEFAULT_STACK = Path("stack/stack.yaml")
 #: The entry-point group provisioners register under (read here by name only: the spec
 #: stage never imports the provision stage).
 PROVISIONER_GROUP = "homelab_acceptance.provisioners"
+#: A stack spec is a few KiB (the reference stack: ~4); anything this large is not one, and is
+#: refused before it is read whole or parsed.
+MAX_SPEC_BYTES = 1024 * 1024
 
 
 class StackSpecError(ConfigurationError):
@@ -98,6 +103,9 @@ class Component:
     source: Path | None
     namespace: str
     values: tuple[Path, ...] = ()
+    #: The values files marked `secret: true` (also in `values`): every string in them is kept
+    #: out of every report.
+    secret_values: tuple[Path, ...] = ()
     settle_timeout_s: float = 180.0
     images: tuple[Image, ...] = ()
     expect: Expectations = field(default_factory=Expectations)
@@ -175,6 +183,8 @@ class Stack:
     components: tuple[Component, ...]
     limits: Limits = field(default_factory=Limits)
     observability: Observability = field(default_factory=Observability)
+    #: Directories outside the spec's own that its paths may point into (`allow_outside`).
+    allow_outside: tuple[Path, ...] = ()
 
 
 def stack_schema() -> dict[str, Any]:
@@ -193,16 +203,34 @@ def load_stack(path: Path) -> Stack:
 
 
 def _parse(path: Path) -> tuple[Node, Any]:
-    try:
-        text = path.read_text()
-    except OSError as error:
-        raise StackSpecError(f"{path}: cannot read the stack spec ({error.strerror})") from None
-    root, document = load(text, path, StackSpecError)
+    root, document = load(_read_text(path), path, StackSpecError)
     if root is None:
         raise StackSpecError(
             f"{path}:1: empty: a stack spec starts with apiVersion, kind, components"
         )
     return root, document
+
+
+def _read_text(path: Path) -> str:
+    """The spec's text: at most MAX_SPEC_BYTES are read, and it must be UTF-8."""
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_SPEC_BYTES + 1)
+    except OSError as error:
+        raise StackSpecError(f"{path}: cannot read the stack spec ({error.strerror})") from None
+    if len(data) > MAX_SPEC_BYTES:
+        raise StackSpecError(
+            f"{path}:1: larger than {MAX_SPEC_BYTES // 1024} KiB, so not a stack spec "
+            "(one is a few KiB): refused unread"
+        )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise StackSpecError(
+            f"{path}:{line}: not UTF-8 (byte 0x{data[error.start]:02x} at offset {error.start}):"
+            " save the file as UTF-8"
+        ) from None
 
 
 def _check_schema(path: Path, root: Node, document: Any) -> None:
@@ -226,6 +254,8 @@ def _problem(error: jsonschema.ValidationError) -> str:
         return f"unknown field(s) {', '.join(map(repr, extra))} (known: {', '.join(known)})"
     if keyword == "oneOf" and isinstance(error.instance, dict) and "provisioner" in error.instance:
         return "give either source (a local path) or chart (helm: a pinned chart), not both"
+    if keyword == "oneOf" and schema.get("description"):
+        return f"{_short(error.instance)} is not {schema['description']}"
     if keyword == "required":
         return str(error.message).replace("is a required property", "is required")
     if keyword == "not" and isinstance(error.instance, str) and error.instance.endswith(":latest"):
@@ -260,6 +290,7 @@ def _build(path: Path, document: dict[str, Any]) -> Stack:
             Alert(a["name"], (a.get("cause") or {}).get("scale_to_zero"), a.get("within_s", 300.0))
             for a in expect.get("alerts", [])
         )
+        values = [v if isinstance(v, dict) else {"path": v} for v in raw.get("values", [])]
         components.append(
             Component(
                 name=raw["name"],
@@ -267,7 +298,8 @@ def _build(path: Path, document: dict[str, Any]) -> Stack:
                 source=base / raw["source"] if "source" in raw else None,
                 chart=ChartRef(**raw["chart"]) if "chart" in raw else None,
                 namespace=raw.get("namespace", raw["name"]),
-                values=tuple(base / v for v in raw.get("values", [])),
+                values=tuple(base / v["path"] for v in values),
+                secret_values=tuple(base / v["path"] for v in values if v.get("secret")),
                 settle_timeout_s=raw.get("settle_timeout_s", 180.0),
                 images=tuple(
                     Image(i["name"], base / i["build"] if "build" in i else None)
@@ -301,47 +333,71 @@ def _build(path: Path, document: dict[str, Any]) -> Stack:
             ),
         ),
         observability=observability,
+        allow_outside=tuple(base / d for d in document.get("allow_outside", [])),
     )
 
 
 def _check_semantics(path: Path, root: Node, stack: Stack) -> None:
     seen: set[str] = set()
     installed = sorted({entry.name for entry in entry_points(group=PROVISIONER_GROUP)})
+    for number, allowed in enumerate(stack.allow_outside):
+        if not allowed.is_dir():
+            _fail(path, root, ["allow_outside", number], f"{allowed} is not a directory")
     for index, component in enumerate(stack.components):
-        at = ["components", index]
+        at: list[Any] = ["components", index]
         if component.provisioner not in installed:
-            line = line_of(root, [*at, "provisioner"])
-            raise StackSpecError(
-                f"{path}:{line}: components[{index}].provisioner: no provisioner "
-                f"{component.provisioner!r} is installed (installed: {', '.join(installed)})"
-            )
+            _fail(
+                path, root, [*at, "provisioner"],
+                f"no provisioner {component.provisioner!r} is installed "
+                f"(installed: {', '.join(installed)})",
+            )  # fmt: skip
         if component.name in seen:
-            line = line_of(root, [*at, "name"])
-            raise StackSpecError(
-                f"{path}:{line}: components[{index}].name: {component.name!r} is used twice"
-            )
+            _fail(path, root, [*at, "name"], f"{component.name!r} is used twice")
         seen.add(component.name)
         if component.chart is not None and component.provisioner != "helm":
-            line = line_of(root, [*at, "chart"])
-            raise StackSpecError(
-                f"{path}:{line}: components[{index}].chart: only the helm provisioner takes a "
-                f"chart from a repository; {component.provisioner} needs a local source"
-            )
-        if component.source is not None and not component.source.exists():
-            line = line_of(root, [*at, "source"])
-            raise StackSpecError(
-                f"{path}:{line}: components[{index}].source: {component.source} does not exist"
-            )
-        for number, values in enumerate(component.values):
-            if not values.is_file():
-                line = line_of(root, [*at, "values", number])
-                raise StackSpecError(
-                    f"{path}:{line}: components[{index}].values[{number}]: {values} does not exist"
-                )
-        for number, image in enumerate(component.images):
-            if image.build is not None and not (image.build / "Dockerfile").is_file():
-                line = line_of(root, [*at, "images", number, "build"])
-                raise StackSpecError(
-                    f"{path}:{line}: components[{index}].images[{number}].build: "
-                    f"no Dockerfile in {image.build}"
-                )
+            _fail(
+                path, root, [*at, "chart"],
+                "only the helm provisioner takes a chart from a repository; "
+                f"{component.provisioner} needs a local source",
+            )  # fmt: skip
+        _check_paths(path, root, stack, component, at)
+
+
+def _check_paths(path: Path, root: Node, stack: Stack, component: Component, at: list[Any]) -> None:
+    """Every path stays inside the spec's directory (or an allowed one) and exists; secret
+    values files can be read."""
+    inside = [path.parent.absolute(), *stack.allow_outside]
+    named: list[tuple[list[Any], Path]] = (
+        [([*at, "source"], component.source)] if component.source else []
+    )
+    named += [([*at, "values", n], values) for n, values in enumerate(component.values)]
+    named += [
+        ([*at, "images", n, "build"], image.build)
+        for n, image in enumerate(component.images)
+        if image.build is not None
+    ]
+    for location, target in named:
+        escape = escape_from(target, inside)
+        if escape is not None:
+            _fail(
+                path, root, location,
+                f"{target} {escape}, outside the stack's directory {path.parent.absolute()}; "
+                "list the directory under allow_outside to use it",
+            )  # fmt: skip
+    if component.source is not None and not component.source.exists():
+        _fail(path, root, [*at, "source"], f"{component.source} does not exist")
+    for number, values in enumerate(component.values):
+        if not values.is_file():
+            _fail(path, root, [*at, "values", number], f"{values} does not exist")
+        if values in component.secret_values:
+            try:
+                secret_strings(values)
+            except ConfigurationError as error:
+                _fail(path, root, [*at, "values", number], f"secret: {error}")
+    for number, image in enumerate(component.images):
+        if image.build is not None and not (image.build / "Dockerfile").is_file():
+            _fail(path, root, [*at, "images", number, "build"], f"no Dockerfile in {image.build}")
+
+
+def _fail(path: Path, root: Node, location: list[Any], problem: str) -> None:
+    raise StackSpecError(f"{path}:{line_of(root, location)}: {_field_name(location)}: {problem}")

@@ -4,6 +4,7 @@ file, line and field; no input at all escapes as a traceback."""
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -270,3 +271,242 @@ def test_no_damage_to_a_valid_spec_escapes_as_a_traceback(
 ) -> None:
     damaged = mutate(yaml.safe_load(VALID), path, value)
     assert_valid_or_one_line(write(stack_dir, yaml.safe_dump(damaged)))
+
+
+# Containment: a spec's paths stay inside its directory unless allow_outside names another.
+
+
+@pytest.fixture
+def outside(tmp_path: Path) -> Path:
+    """A directory beside the stack's, with what a source, a values file and a recipe need."""
+    directory = tmp_path.parent / f"{tmp_path.name}-outside"
+    (directory / "images" / "sample-app").mkdir(parents=True, exist_ok=True)
+    (directory / "images" / "sample-app" / "Dockerfile").write_text("FROM scratch\n")
+    (directory / "values.yaml").write_text("a: b\n")
+    return directory
+
+
+@pytest.mark.parametrize(
+    ("change", "where"),
+    [
+        (("source: apps/sample", "source: ../{outside}"), "stack.yaml:8: components[0].source: "),
+        (("source: apps/sample", "source: {outside_abs}"), "stack.yaml:8: components[0].source: "),
+        (("source: apps/sample", "source: apps/../../{outside}"), "stack.yaml:8: components[0]"),
+        (
+            ("source: apps/sample", "source: apps/sample\n    values: [../{outside}/values.yaml]"),
+            "stack.yaml:9: components[0].values[0]: ",
+        ),
+        (
+            ("build: images/sample-app", "build: ../{outside}/images/sample-app"),
+            "stack.yaml:12: components[0].images[0].build: ",
+        ),
+    ],
+)
+def test_a_path_leading_out_of_the_stacks_directory_is_named_with_where_it_resolves(
+    stack_dir: Path, outside: Path, change: tuple[str, str], where: str
+) -> None:
+    escaping = change[1].format(outside=outside.name, outside_abs=outside)
+    text = VALID.replace(change[0], escaping, 1)
+    with pytest.raises(StackSpecError) as raised:
+        load_stack(write(stack_dir, text))
+    message = str(raised.value)
+    assert where in message
+    assert f"resolves to {outside}" in message
+    assert f"outside the stack's directory {stack_dir}; list the directory under allow_outside" in (
+        message
+    )
+    assert "\n" not in message
+    allowed = load_stack(write(stack_dir, f"allow_outside: [../{outside.name}]\n{text}"))
+    assert allowed.allow_outside == (stack_dir / ".." / outside.name,)
+
+
+def test_a_symlink_pointing_out_is_refused_as_a_source_or_inside_one(
+    stack_dir: Path, outside: Path
+) -> None:
+    (stack_dir / "apps" / "link").symlink_to(outside)
+    linked = VALID.replace("source: apps/sample", "source: apps/link")
+    with pytest.raises(StackSpecError, match=rf"components\[0\].source: .* resolves to {outside}"):
+        load_stack(write(stack_dir, linked))
+    (stack_dir / "apps" / "sample" / "passwd.yaml").symlink_to(outside / "values.yaml")
+    with pytest.raises(StackSpecError) as raised:
+        load_stack(write(stack_dir, VALID))
+    assert "stack.yaml:8: components[0].source: " in str(raised.value)
+    assert f"passwd.yaml, a symlink to {outside / 'values.yaml'}, outside" in str(raised.value)
+    load_stack(write(stack_dir, f"allow_outside: [{outside}]\n{VALID}"))
+
+
+def test_a_symlink_that_stays_inside_is_fine(stack_dir: Path) -> None:
+    (stack_dir / "apps" / "link").symlink_to(stack_dir / "apps" / "sample")
+    load_stack(write(stack_dir, VALID.replace("source: apps/sample", "source: apps/link")))
+
+
+def test_an_allowed_directory_must_exist(stack_dir: Path) -> None:
+    with pytest.raises(StackSpecError, match=r"stack.yaml:1: allow_outside\[0\]: .* is not a dir"):
+        load_stack(write(stack_dir, f"allow_outside: [../nowhere]\n{VALID}"))
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    parts=st.lists(
+        st.sampled_from(["..", ".", "apps", "sample", "images", "/", "/etc", "link", "x"]),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_no_source_path_that_loads_leads_outside(stack_dir: Path, parts: list[str]) -> None:
+    if not (stack_dir / "link").is_symlink():
+        (stack_dir / "link").symlink_to("/usr")
+    source = "/".join(parts).replace("//", "/")
+    path = write(stack_dir, VALID.replace("source: apps/sample", f"source: '{source}'"))
+    try:
+        loaded = load_stack(path).components[0].source
+    except StackSpecError as error:
+        loaded, message = None, str(error)
+    if loaded is None:
+        assert "\n" not in message
+    else:
+        assert loaded.resolve().is_relative_to(stack_dir.resolve())
+
+
+# Secret-marked values files.
+
+
+def test_a_values_file_may_be_marked_secret_and_plain_strings_still_work(stack_dir: Path) -> None:
+    (stack_dir / "public.yaml").write_text("replicas: 1\n")
+    (stack_dir / "secret.yaml").write_text("db:\n  password: hunter2-long\n  users: [ann]\n")
+    text = VALID.replace(
+        "source: apps/sample",
+        "source: apps/sample\n    values: [public.yaml, {path: secret.yaml, secret: true}]",
+    )
+    app = load_stack(write(stack_dir, text)).components[0]
+    assert app.values == (stack_dir / "public.yaml", stack_dir / "secret.yaml")
+    assert app.secret_values == (stack_dir / "secret.yaml",)
+
+
+@pytest.mark.parametrize(
+    ("entry", "complaint"),
+    [
+        (
+            "{path: secret.yaml, secret: yes please}",
+            ".secret: 'yes please' is not of type 'boolean'",
+        ),
+        (
+            "{file: secret.yaml, secret: true}",
+            "{'file': 'secret.yaml', 'secret': True} is not a path, or {path: PATH, secret: true}",
+        ),
+        ("{path: broken.yaml, secret: true}", "values[0]: secret: "),
+    ],
+)
+def test_a_bad_secret_values_entry_is_one_line(stack_dir: Path, entry: str, complaint: str) -> None:
+    (stack_dir / "secret.yaml").write_text("password: hunter2-long\n")
+    (stack_dir / "broken.yaml").write_text("a: &x [*x]\n")
+    text = VALID.replace("source: apps/sample", f"source: apps/sample\n    values: [{entry}]")
+    with pytest.raises(StackSpecError) as raised:
+        load_stack(write(stack_dir, text))
+    assert "stack.yaml:9: components[0].values[0]" in str(raised.value)
+    assert complaint in str(raised.value)
+
+
+# Hostile files: each refused with one line, quickly.
+
+
+def refusal(path: Path, within_s: float = 2.0) -> str:
+    started = time.monotonic()
+    with pytest.raises(StackSpecError) as raised:
+        load_stack(path)
+    assert time.monotonic() - started < within_s
+    message = str(raised.value)
+    assert "\n" not in message
+    assert message.startswith(str(path))
+    return message
+
+
+def test_a_huge_file_is_refused_unread(stack_dir: Path) -> None:
+    path = stack_dir / "stack.yaml"
+    with path.open("w") as handle:
+        handle.write(VALID)
+        handle.write("# padding\n" * 5_000_000)  # 50 MB
+    assert path.stat().st_size > 50_000_000
+    assert "stack.yaml:1: larger than 1024 KiB, so not a stack spec" in refusal(path, 1.0)
+
+
+def test_a_billion_laughs_is_refused(stack_dir: Path) -> None:
+    levels = [f"l0: &l0 [{', '.join(['lol'] * 9)}]"]
+    levels += [f"l{n}: &l{n} [{', '.join([f'*l{n - 1}'] * 9)}]" for n in range(1, 10)]
+    bomb = VALID.replace("metadata:\n", "\n".join(levels) + "\nmetadata:\n")
+    message = refusal(write(stack_dir, bomb))
+    assert "stack.yaml:1: not accepted: its aliases expand to" in message
+    assert "a YAML bomb?" in message
+
+
+@pytest.mark.parametrize(
+    "cycle", ["  node_restart: &r {downtime_budget_s: 60, again: *r}", "  x: &s [1, [2, *s]]"]
+)
+def test_an_alias_inside_the_collection_it_names_is_refused(stack_dir: Path, cycle: str) -> None:
+    text = VALID.replace("  node_restart: {downtime_budget_s: 60}", cycle)
+    message = refusal(write(stack_dir, text))
+    assert "stack.yaml:25: not accepted: an alias refers to the collection it is in" in message
+
+
+@pytest.mark.parametrize("depth", [80, 5000])
+def test_deep_nesting_is_refused(stack_dir: Path, depth: int) -> None:
+    text = VALID.replace("name: homelab", "name: " + "[" * depth + "]" * depth)
+    assert "not" in refusal(write(stack_dir, text))
+
+
+def test_a_nul_byte_is_refused_naming_its_line(stack_dir: Path) -> None:
+    message = refusal(write(stack_dir, VALID.replace("name: homelab", "name: home\0lab")))
+    assert "stack.yaml:4: not valid YAML (character #x0000 is not allowed" in message
+
+
+def test_a_file_that_is_not_utf8_is_refused_naming_its_line(stack_dir: Path) -> None:
+    path = stack_dir / "stack.yaml"
+    path.write_bytes(VALID.replace("homelab\n", "h\xf6melab\n", 1).encode("latin-1"))
+    assert "stack.yaml:4: not UTF-8 (byte 0xf6 at offset" in refusal(path)
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.binary(max_size=300))
+def test_no_bytes_escape_as_a_traceback(stack_dir: Path, data: bytes) -> None:
+    path = stack_dir / "stack.yaml"
+    path.write_bytes(data)
+    assert_valid_or_one_line(path)
+
+
+def schema_property_names(schema: Any) -> set[str]:
+    if isinstance(schema, dict):
+        own = (
+            set(schema.get("properties", {}))
+            if isinstance(schema.get("properties"), dict)
+            else set()
+        )
+        return own.union(*(schema_property_names(value) for value in schema.values()))
+    if isinstance(schema, list):
+        return set().union(*(schema_property_names(item) for item in schema))
+    return set()
+
+
+def mappings_of(document: Any, at: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """The location of every mapping in `document`."""
+    if isinstance(document, dict):
+        inner = [m for key, value in document.items() for m in mappings_of(value, (*at, key))]
+        return [at, *inner]
+    if isinstance(document, list):
+        return [m for index, item in enumerate(document) for m in mappings_of(item, (*at, index))]
+    return []
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(choice=st.integers(min_value=0), key=st.from_regex(r"\A[a-z][a-z_]{0,15}\Z"))
+def test_an_unknown_key_anywhere_is_named(stack_dir: Path, choice: int, key: str) -> None:
+    document = yaml.safe_load(VALID)
+    locations = mappings_of(document)
+    target = document
+    for part in locations[choice % len(locations)]:
+        target = target[part]
+    if key in schema_property_names(stack_schema()):
+        return  # a known key, not an unknown one
+    target[key] = "surprise"
+    with pytest.raises(StackSpecError) as raised:
+        load_stack(write(stack_dir, yaml.safe_dump(document)))
+    assert f"unknown field(s) {key!r}" in str(raised.value)

@@ -1,5 +1,6 @@
-"""Where the known secrets of a run come from: the cluster's kubeconfig credentials and the
-values of the Kubernetes Secrets a stack's manifests provision."""
+"""Where the known secrets of a run come from: the cluster's kubeconfig credentials, the
+values of the Kubernetes Secrets a stack's manifests provision, and the strings of the values
+files a stack marks `secret: true`."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from typing import Any
 
 import yaml
 
+from homelab_acceptance.errors import ConfigurationError
+from homelab_acceptance.secret_values import secret_strings
 from homelab_acceptance.spec import Stack
 
 _USER_CREDENTIALS = ("client-key-data", "client-certificate-data", "token", "password")
@@ -37,8 +40,9 @@ def kubeconfig_secrets(path: Path) -> list[str]:
 
 
 def stack_secrets(stack: Stack) -> list[str]:
-    """The values (decoded) of every `kind: Secret` in the stack's manifests directories."""
-    found: list[str] = []
+    """The values (decoded) of every `kind: Secret` in the stack's manifests directories, and
+    every string in its secret values files."""
+    found = secret_values_strings(stack)
     for component in stack.components:
         if component.provisioner != "manifests" or component.source is None:
             continue
@@ -49,6 +53,18 @@ def stack_secrets(stack: Stack) -> list[str]:
                 if isinstance(value, str):
                     found.extend([value, *_decoded(value)])
             found.extend(str(v) for v in _dict_of(document, "stringData").values())
+    return found
+
+
+def secret_values_strings(stack: Stack) -> list[str]:
+    """Every string in the values files marked secret (load_stack has read each once)."""
+    found: list[str] = []
+    for component in stack.components:
+        for path in component.secret_values:
+            try:
+                found.extend(secret_strings(path))
+            except ConfigurationError:
+                continue  # changed since load_stack read it: the provisioner will say so
     return found
 
 
