@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from homelab_acceptance.cluster.kept import find_kept, kept_clusters
 from homelab_acceptance.docker_engine import connect_docker
 from homelab_acceptance.doctor import any_failed, diagnose, gather_facts
 from homelab_acceptance.errors import HomelabAcceptanceError
@@ -34,8 +35,12 @@ def _parser() -> argparse.ArgumentParser:
     clean = commands.add_parser(
         "clean", help="remove containers, volumes and networks left by runs that are gone"
     )
-    clean.add_argument(
+    which = clean.add_mutually_exclusive_group()
+    which.add_argument(
         "--all", action="store_true", help="remove every labelled resource, kept clusters too"
+    )
+    which.add_argument(
+        "--kept", metavar="NAME", help="remove the kept cluster NAME (see --keep-cluster)"
     )
     doctor = commands.add_parser(
         "doctor", help="preflight: check what a run needs, one line per finding with its fix"
@@ -63,9 +68,15 @@ def _node_build(force: bool) -> None:
     print(f"node image: {image.tag} ({'built' if image.built else 'cached'})")
 
 
-def _clean(everything: bool) -> None:
-    reaped = reap(connect_docker(), everything=everything)
+def _clean(everything: bool, kept_name: str | None) -> None:
+    client = connect_docker()
+    if kept_name is not None:
+        reaped = reap(client, run_id=find_kept(client, kept_name).run_id)
+    else:
+        reaped = reap(client, everything=everything)
     print(f"clean: removed {reaped.summary()}")
+    for kept in kept_clusters(client):
+        print(f"clean: kept {kept.line()}: remove it with clean --kept {kept.name} (or --all)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -74,7 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if arguments.command == "node":
             _node_build(arguments.force)
         elif arguments.command == "clean":
-            _clean(arguments.all)
+            _clean(arguments.all, arguments.kept)
         elif arguments.command == "doctor":
             return _doctor(arguments.stack, arguments.cluster)
     except HomelabAcceptanceError as error:

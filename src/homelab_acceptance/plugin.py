@@ -1,15 +1,15 @@
 """The pytest plugin: the only layer that knows pytest. It turns the engine's objects into
 fixtures and its errors into one-line failures.
 
-Options: `--cluster SPEC` (default `auto`, or the ini key `homelab_cluster`) and
-`--keep-cluster=never|on-failure|always`.
+Options: `--cluster SPEC` (default `auto`, or the ini key `homelab_cluster`),
+`--keep-cluster=never|on-failure|always` and `--reuse-cluster [NAME]` (a kept cluster).
 """
 
 from __future__ import annotations
 
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,9 @@ from kubernetes import client as k8s
 
 from homelab_acceptance.checks.expectations import KINDS, expectations_of
 from homelab_acceptance.cluster import DEFAULT_SPEC, Cluster, open_cluster
+from homelab_acceptance.cluster.container_cluster import ContainerCluster
+from homelab_acceptance.cluster.kept import mark_kept
+from homelab_acceptance.cluster.reuse import reuse_kept_cluster
 from homelab_acceptance.docker_engine import connect_docker
 from homelab_acceptance.errors import HomelabAcceptanceError
 from homelab_acceptance.kube_client import api_client_for
@@ -30,6 +33,7 @@ from homelab_acceptance.session_state import (
     stack_key,
 )
 from homelab_acceptance.spec import DEFAULT_STACK, Stack, StackSpecError, load_stack
+from homelab_acceptance.stack_fixtures import stack_identity_key
 
 #: The stack fixtures live in a module of their own, registered with this plugin.
 pytest_plugins = [
@@ -54,6 +58,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         choices=KEEP_CHOICES,
         default="never",
         help="keep the cluster after the run: never (default), on-failure, always",
+    )
+    group.addoption(
+        "--reuse-cluster",
+        nargs="?",
+        const="latest",
+        default=None,
+        metavar="NAME",
+        help="attach to a cluster kept by --keep-cluster (its name, e.g. "
+        "homelab-acceptance-1a2b3c4d; alone: the most recent) instead of creating one; it "
+        "stays kept, and only the stack's changed components are applied again",
     )
     group.addoption(
         "--allow-disruptive",
@@ -149,44 +163,73 @@ def _load_stack_spec(config: pytest.Config) -> None:
         raise pytest.UsageError(str(error)) from None
 
 
-def _down_if_opened(opened: Cluster | None) -> None:
-    if opened is not None:
-        opened.down()
-
-
 @pytest.fixture(scope="session")
 def cluster(request: pytest.FixtureRequest) -> Iterator[Cluster]:
     """The single-node cluster under test, up and Ready; removed after the session unless
-    --keep-cluster says otherwise. What a killed earlier run left is reaped first."""
+    --keep-cluster says otherwise, or the kept one named by --reuse-cluster, which stays.
+    What a killed earlier run left is reaped first."""
     config = request.config
     show = progress_printer(config)
-    spec = config.getoption("--cluster") or config.getini("homelab_cluster")
     keep = config.getoption("--keep-cluster")
-    identity = config.stash[run_identity_key]
+    reuse = config.getoption("--reuse-cluster")
     failure: HomelabAcceptanceError | None = None
     try:
-        # The spec first: a typo must not wait on Docker.
-        the_cluster = open_cluster(spec, identity, keep=keep == "always", progress=show)
-        reaped = reap(connect_docker())
-        if reaped:
-            show(f"cleaned up after earlier runs: {reaped.summary()}")
-        the_cluster.up()
+        the_cluster = _reused_cluster(config, reuse) if reuse else _new_cluster(config, keep)
     except HomelabAcceptanceError as error:
         failure = error
-    except BaseException:
-        _down_if_opened(locals().get("the_cluster"))
-        raise
     if failure is not None:
-        _down_if_opened(locals().get("the_cluster"))
         fail(failure)  # outside the except block: one message, no chained traceback
     yield the_cluster
     failed = request.session.testsfailed > 0
-    if keep == "on-failure" and failed:
-        show(f"keeping the cluster (tests failed): KUBECONFIG={the_cluster.kubeconfig_path}")
+    if reuse or keep == "always" or (keep == "on-failure" and failed):
+        _announce_kept(config, the_cluster, "tests failed" if failed else "kept", show)
         return
-    if keep == "always":
-        show(f"keeping the cluster: KUBECONFIG={the_cluster.kubeconfig_path}")
     the_cluster.down()
+
+
+def _new_cluster(config: pytest.Config, keep: str) -> Cluster:
+    show = progress_printer(config)
+    spec = config.getoption("--cluster") or config.getini("homelab_cluster")
+    # The spec first: a typo must not wait on Docker.
+    the_cluster = open_cluster(
+        spec, config.stash[run_identity_key], keep=keep == "always", progress=show
+    )
+    reaped = reap(connect_docker())
+    if reaped:
+        show(f"cleaned up after earlier runs: {reaped.summary()}")
+    try:
+        the_cluster.up()
+    except BaseException:
+        the_cluster.down()
+        raise
+    return the_cluster
+
+
+def _reused_cluster(config: pytest.Config, name: str) -> Cluster:
+    """The kept cluster `name`; the stack on it is provisioned under the kept run's identity,
+    so what it recorded there (labels, OpenTofu state) is found again."""
+    reaped = reap(connect_docker())
+    if reaped:
+        progress_printer(config)(f"cleaned up after earlier runs: {reaped.summary()}")
+    the_cluster = reuse_kept_cluster(name, progress_printer(config))
+    config.stash[stack_identity_key] = the_cluster.identity
+    return the_cluster
+
+
+def _announce_kept(
+    config: pytest.Config, the_cluster: Cluster, why: str, show: Callable[[str], None]
+) -> None:
+    """Say how to reach a kept cluster and how to reuse it; record it as kept (a container
+    created without the keep label is spared by the reaper through its work dir's marker)."""
+    if not isinstance(the_cluster, ContainerCluster):
+        show(f"keeping the cluster ({why}): KUBECONFIG={the_cluster.kubeconfig_path}")
+        return
+    mark_kept(the_cluster.identity.run_id)
+    show(
+        f"keeping the cluster {the_cluster.name} ({why}): "
+        f"KUBECONFIG={the_cluster.kubeconfig_path}; reuse it with "
+        f"--reuse-cluster {the_cluster.name}; remove it with homelab-acceptance clean --all"
+    )
 
 
 @pytest.fixture(scope="session")

@@ -11,6 +11,7 @@ from typing import Any
 import docker
 from docker.errors import APIError, NotFound
 
+from homelab_acceptance.cluster.kept import kept_run_ids
 from homelab_acceptance.run_identity import (
     KEEP_LABEL,
     LABEL,
@@ -40,12 +41,14 @@ class Reaped:
         )
 
 
-def _orphaned(labels: dict[str, str], *, everything: bool, run_id: str | None) -> bool:
+def _orphaned(
+    labels: dict[str, str], *, everything: bool, run_id: str | None, kept: set[str]
+) -> bool:
     if run_id is not None:
         return labels.get(LABEL) == run_id
     if everything:
         return True
-    if labels.get(KEEP_LABEL) == "true":
+    if labels.get(KEEP_LABEL) == "true" or labels.get(LABEL) in kept:
         return False
     owner = Owner.parse(labels.get(OWNER_LABEL, ""))
     return owner is None or not owner.is_alive()
@@ -56,21 +59,24 @@ def reap(
 ) -> Reaped:
     """Remove labelled resources of dead owners; with `everything`, all labelled resources
     (kept clusters included); with `run_id`, exactly that run's. Containers go first, since
-    they hold the volumes and networks."""
+    they hold the volumes and networks. A kept cluster (cluster/kept.py) is left whole."""
     reaped = Reaped()
     selector = {"label": LABEL}
+    kept = set() if everything or run_id is not None else kept_run_ids(client)
     # Another run's short-lived containers (its --privileged probe) may vanish between
     # the listing and docker-py's inspect of each: that is "No such container", not a fault.
     for container in client.containers.list(all=True, filters=selector, ignore_removed=True):
-        if _orphaned(container.labels, everything=everything, run_id=run_id):
+        if _orphaned(container.labels, everything=everything, run_id=run_id, kept=kept):
             _ignore_gone(container.remove, force=True, v=True)
             reaped.containers.append(container.name)
     for volume in client.volumes.list(filters=selector):
-        if _orphaned(volume.attrs.get("Labels") or {}, everything=everything, run_id=run_id):
+        labels = volume.attrs.get("Labels") or {}
+        if _orphaned(labels, everything=everything, run_id=run_id, kept=kept):
             _ignore_gone(volume.remove, force=True)
             reaped.volumes.append(volume.name)
     for network in client.networks.list(filters=selector):
-        if _orphaned(network.attrs.get("Labels") or {}, everything=everything, run_id=run_id):
+        labels = network.attrs.get("Labels") or {}
+        if _orphaned(labels, everything=everything, run_id=run_id, kept=kept):
             _ignore_gone(network.remove)
             reaped.networks.append(network.name)
     _reap_workdirs(client, reaped)

@@ -27,9 +27,13 @@ from homelab_acceptance.provision.stack_lifecycle import (
     StackLifecycle,
 )
 from homelab_acceptance.report_plugin import register_secret
-from homelab_acceptance.run_identity import LABEL
+from homelab_acceptance.run_identity import LABEL, RunIdentity
 from homelab_acceptance.session_state import fail, progress_printer, run_identity_key
 from homelab_acceptance.spec import ServiceRef, Stack
+
+#: The identity the stack is provisioned under, when not the session's: a reused cluster's
+#: (its labels and OpenTofu state belong to the run that kept it).
+stack_identity_key = pytest.StashKey[RunIdentity]()
 
 
 @dataclass(frozen=True)
@@ -48,9 +52,11 @@ def provisioned_stack(
 ) -> Iterator[ProvisionedStack]:
     """The stack spec's components applied and settled on the cluster (images built and
     imported first where the harness made the cluster); destroyed after the session unless
-    --keep-cluster keeps the cluster."""
+    --keep-cluster keeps the cluster. On a reused cluster only what changed since the stack
+    was recorded there is imported and applied."""
     show = progress_printer(request.config)
-    lifecycle = StackLifecycle(cluster, stack, request.config.stash[run_identity_key], show)
+    identity = request.config.stash.get(stack_identity_key, request.config.stash[run_identity_key])
+    lifecycle = StackLifecycle(cluster, stack, identity, show)
     images: ImagesOutcome | None = None
     failure: HomelabAcceptanceError | None = None
     try:
@@ -58,7 +64,7 @@ def provisioned_stack(
             images = lifecycle.prepare_images(connect_docker())
         else:
             show(f"stack: {cluster.provider}:// is not ours: its images must already be pullable")
-        outcomes = tuple(lifecycle.apply())
+        outcomes = tuple(lifecycle.apply_changed())
     except HomelabAcceptanceError as error:
         failure = error
     except BaseException:
@@ -100,6 +106,12 @@ def alertmanager(provisioned_stack: ProvisionedStack, kube_api: k8s.ApiClient) -
     """The stack's Alertmanager (observability.alertmanager), through the service proxy."""
     service = _declared_service(provisioned_stack.stack, "alertmanager")
     return Alertmanager(ServiceProxy(kube_api, service))
+
+
+@pytest.fixture(scope="session")
+def loki(provisioned_stack: ProvisionedStack, kube_api: k8s.ApiClient) -> ServiceProxy:
+    """The stack's Loki (observability.loki), through the service proxy."""
+    return ServiceProxy(kube_api, _declared_service(provisioned_stack.stack, "loki"))
 
 
 @pytest.fixture(scope="module")

@@ -14,12 +14,19 @@ from pathlib import Path
 from typing import Any
 
 import docker
+from docker.errors import NotFound
 from kubernetes import client as k8s
 
 from homelab_acceptance.cluster.contract import Cluster
 from homelab_acceptance.cluster.host_ports import LOOPBACK, free_port, free_port_block
+from homelab_acceptance.cluster.kept import PROVIDER_LABEL
 from homelab_acceptance.cluster.kubeconfig import point_at_host_port, write_private
-from homelab_acceptance.cluster.node_container import NodeContainer, NodeContainerSpec
+from homelab_acceptance.cluster.node_container import (
+    CAPABILITIES,
+    PRIVILEGED,
+    NodeContainer,
+    NodeContainerSpec,
+)
 from homelab_acceptance.cluster.readiness import wait_until_ready
 from homelab_acceptance.docker_engine import connect_docker
 from homelab_acceptance.errors import ClusterError, PortTakenError, WaitTimeout
@@ -97,10 +104,7 @@ class ContainerCluster(Cluster):
         for attempt in range(3):
             self._api_port = self.requested_api_port or free_port()
             self._node_port_host_start = free_port_block(count, preferred_start=preferred)
-            published = {API_PORT: self._api_port}
-            published.update({first + i: self._node_port_host_start + i for i in range(count)})
-            published.update(self._extra_published())
-            node = NodeContainer(self._docker, self._node_spec(published))
+            node = NodeContainer(self._docker, self._node_spec(self._published()))
             self._node = node
             try:
                 node.start()
@@ -111,6 +115,63 @@ class ContainerCluster(Cluster):
                     raise
                 preferred = None  # not the same block again: search above 40000
         raise AssertionError("unreachable")
+
+    def attach(self) -> None:
+        """Use the kept node container of this identity's run instead of creating one: start
+        it if stopped, take its host ports from the container, rebuild the kubeconfig and wait
+        until Ready. The container stays kept (`keep` is forced on)."""
+        self.keep = True
+        self._docker = connect_docker()
+        try:
+            container = self._docker.containers.get(self.name)
+        except NotFound:
+            raise ClusterError(f"kept cluster {self.name}: its node container is gone") from None
+        attrs: dict[str, Any] = container.attrs
+        self._image = str(attrs["Config"]["Image"])
+        self._take_published_ports(attrs["HostConfig"].get("PortBindings") or {})
+        node = NodeContainer(self._docker, self._node_spec(self._published()))
+        node.security_mode = PRIVILEGED if attrs["HostConfig"].get("Privileged") else CAPABILITIES
+        self._node = node
+        self._workdir = self.identity.workdir()
+        if container.status == "running":
+            since = _parse_docker_time(str(attrs["State"]["StartedAt"]))
+        else:
+            self.progress(f"cluster: starting the kept node container {self.name}")
+            since = datetime.now(UTC).replace(microsecond=0)
+            container.start()
+        self._write_kubeconfig()
+        self._await_ready(since, "kept cluster")
+        self._version = str(k8s.VersionApi(self._api()).get_code().git_version)
+        self.progress(
+            f"cluster: reusing kept {self.provider}:// cluster {self.name} (node "
+            f"{self._node_name} Ready, Kubernetes {self._version}, API on "
+            f"{LOOPBACK}:{self._api_port})"
+        )
+
+    def _take_published_ports(self, bindings: dict[str, Any]) -> None:
+        """Host ports as the kept container publishes them ("6443/tcp" -> [{HostPort}])."""
+        published = {
+            int(inner.split("/")[0]): int(outer[0]["HostPort"])
+            for inner, outer in bindings.items()
+            if outer
+        }
+        if API_PORT not in published:
+            raise ClusterError(f"kept cluster {self.name}: its container publishes no API port")
+        self._api_port = published.pop(API_PORT)
+        node_ports = sorted(port for port in published if 30000 <= port <= 32767)
+        if node_ports:
+            self.node_ports = (node_ports[0], len(node_ports))
+            self._node_port_host_start = published[node_ports[0]]
+        self._adopt_extra_published(
+            {inner: outer for inner, outer in published.items() if inner not in node_ports}
+        )
+
+    def _published(self) -> dict[int, int]:
+        first, count = self.node_ports
+        published = {API_PORT: self._api_port}
+        published.update({first + i: self._node_port_host_start + i for i in range(count)})
+        published.update(self._extra_published())
+        return published
 
     def restart_node(self) -> None:
         node = self._require_node()
@@ -183,7 +244,7 @@ class ContainerCluster(Cluster):
             image=self._image,
             name=self.name,
             hostname=self._node_name,
-            labels=self.identity.labels(keep=self.keep),
+            labels={**self.identity.labels(keep=self.keep), PROVIDER_LABEL: self.provider},
             published=published,
             **specifics,
         )
@@ -191,6 +252,9 @@ class ContainerCluster(Cluster):
     def _extra_published(self) -> dict[int, int]:
         """Container ports to publish besides the API and the NodePorts (e.g. ingress)."""
         return {}
+
+    def _adopt_extra_published(self, published: dict[int, int]) -> None:
+        """Take those extra ports from a kept container (see `attach`)."""
 
     # -- internals ---------------------------------------------------------------------------
 
@@ -237,3 +301,9 @@ class ContainerCluster(Cluster):
         if not node.is_running():
             return "container stopped: " + " | ".join(node.logs(5).strip().splitlines())
         return " | ".join(node.logs(3).strip().splitlines()) or "(empty)"
+
+
+def _parse_docker_time(text: str) -> datetime:
+    """Docker's RFC 3339 time with nanoseconds ("2026-11-25T02:10:03.123456789Z"), to seconds:
+    a Ready heartbeat at or after it is fresh."""
+    return datetime.strptime(text[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC)

@@ -111,6 +111,9 @@ class K3sCluster(ContainerCluster):
             self._ingress_ports = {80: free_port(), 443: free_port()}
         return dict(self._ingress_ports)
 
+    def _adopt_extra_published(self, published: dict[int, int]) -> None:
+        self._ingress_ports = {port: published[port] for port in (80, 443) if port in published}
+
     def ingress_address(self, https: bool = False) -> tuple[str, int]:
         """Where the host reaches Traefik: ("127.0.0.1", port)."""
         if not self._ingress_ports:

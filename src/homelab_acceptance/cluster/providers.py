@@ -138,7 +138,13 @@ def open_cluster(
         arguments[keyword] = convert(value)
     if provider.target_keyword is not None:
         arguments[provider.target_keyword] = Path(parsed.target).expanduser()
-    module_name, _, class_name = provider.target.partition(":")
-    cluster_class = getattr(importlib.import_module(module_name), class_name)
-    cluster: Cluster = cluster_class(identity, keep=keep, progress=progress, **arguments)
+    cluster: Cluster = provider_class(parsed.scheme)(
+        identity, keep=keep, progress=progress, **arguments
+    )
     return cluster
+
+
+def provider_class(scheme: str) -> Any:
+    """The class serving `scheme` (imported now, not before: each pulls in its own needs)."""
+    module_name, _, class_name = PROVIDERS[scheme].target.partition(":")
+    return getattr(importlib.import_module(module_name), class_name)

@@ -1,7 +1,8 @@
 """A whole stack through its life: its images built (or found) locally and imported into the
 node, each component applied and settled in the spec's order, a second apply and a drift look
 to prove idempotence, and destroy in reverse order. Timings of every step are kept as
-evidence for the report."""
+evidence for the report. What was applied is recorded on the cluster (stack_record.py), so on
+a kept cluster only what changed is imported and applied again (`apply_changed`)."""
 
 from __future__ import annotations
 
@@ -14,11 +15,13 @@ from docker.errors import ImageNotFound
 
 from homelab_acceptance.cluster.contract import Cluster
 from homelab_acceptance.errors import ConfigurationError, HomelabAcceptanceError, ProvisionError
+from homelab_acceptance.kube_client import api_client_for
 from homelab_acceptance.local_images import build_local_image
 from homelab_acceptance.provision.contract import ApplyReport, Provisioner
 from homelab_acceptance.provision.registry import provisioner_for
+from homelab_acceptance.provision.stack_record import StackRecord, component_fingerprint
 from homelab_acceptance.run_identity import RunIdentity
-from homelab_acceptance.spec import Stack
+from homelab_acceptance.spec import Component, Stack
 
 
 @dataclass(frozen=True)
@@ -29,13 +32,18 @@ class ComponentOutcome:
     provisioner: str
     applied: ApplyReport
     settle_s: float
+    #: When the component was last applied, if it was unchanged since and so not applied now.
+    unchanged_since: str | None = None
 
 
 @dataclass(frozen=True)
 class ImagesOutcome:
+    """Every image the stack needs (all in the node now), and those imported this time."""
+
     images: tuple[str, ...]
     build_s: float
     import_s: float
+    imported: tuple[str, ...] = ()
 
 
 class StackLifecycle:
@@ -53,6 +61,15 @@ class StackLifecycle:
         self.identity = identity
         self.progress = progress
         self._provisioners: list[Provisioner] | None = None
+        self._image_ids: dict[str, str] = {}
+        self._record: StackRecord | None = None
+
+    def record(self) -> StackRecord:
+        """What the cluster has of this stack already (read once, updated as it changes)."""
+        if self._record is None:
+            api = api_client_for(self.cluster.kubeconfig_path)
+            self._record = StackRecord(api, self.identity)
+        return self._record
 
     def provisioners(self) -> list[Provisioner]:
         """One provisioner per component, in the spec's order (loaded once)."""
@@ -65,7 +82,7 @@ class StackLifecycle:
 
     def prepare_images(self, client: docker.DockerClient) -> ImagesOutcome:
         """Build every image that has a recipe, check the others are present locally, and
-        import them all into the node in one go."""
+        import in one go those the node does not have yet (by image ID, as recorded)."""
         started = time.monotonic()
         wanted: dict[str, str] = {}
         for component in self.stack.components:
@@ -78,30 +95,72 @@ class StackLifecycle:
                         f"component {component.name}: image {image.name} is not present "
                         "locally and has no build recipe (docker load it, or give `build`)"
                     )
-                wanted[image.name] = component.name
+                wanted[image.name] = str(client.images.get(image.name).id)
         built = time.monotonic()
-        self.progress(f"stack: importing {len(wanted)} image(s) into the node")
-        self.cluster.import_images(list(wanted))
-        return ImagesOutcome(tuple(wanted), built - started, time.monotonic() - built)
+        in_node = self.record().images()
+        missing = {name: id_ for name, id_ in wanted.items() if in_node.get(name) != id_}
+        already = (
+            f" ({len(wanted) - len(missing)} already there)" if len(missing) < len(wanted) else ""
+        )
+        self.progress(f"stack: importing {len(missing)} image(s) into the node{already}")
+        self.cluster.import_images(list(missing))
+        self.record().record_images(missing)
+        self._image_ids = wanted
+        return ImagesOutcome(
+            tuple(wanted), built - started, time.monotonic() - built, tuple(missing)
+        )
 
     def apply(self) -> list[ComponentOutcome]:
         """Apply and settle every component in order; the first that fails stops the run."""
+        return [self._apply_one(provisioner) for provisioner in self.provisioners()]
+
+    def apply_changed(self) -> list[ComponentOutcome]:
+        """Apply and settle, in order, the components whose fingerprint differs from the one
+        recorded on the cluster, and every component after the first of them (the spec's
+        order is its order of dependence); the others are left as they are."""
         outcomes = []
+        changed_before = False
         for provisioner in self.provisioners():
             component = provisioner.component
-            self.progress(f"stack: applying {component.name} ({component.provisioner})")
-            applied = provisioner.apply()
-            started = time.monotonic()
-            provisioner.wait_settled()
-            settle_s = time.monotonic() - started
+            applied = self.record().applied(component.name)
+            if (
+                changed_before
+                or applied is None
+                or applied.fingerprint != self._fingerprint(component)
+            ):
+                changed_before = True
+                outcomes.append(self._apply_one(provisioner))
+                continue
             self.progress(
-                f"stack: {component.name} settled ({applied.seconds:.1f}s apply, "
-                f"{settle_s:.1f}s settle, {len(applied.changes)} change(s))"
+                f"stack: {component.name} unchanged since {applied.applied_at}, not re-applied"
             )
             outcomes.append(
-                ComponentOutcome(component.name, component.provisioner, applied, settle_s)
+                ComponentOutcome(
+                    component.name,
+                    component.provisioner,
+                    ApplyReport((), (), 0.0),
+                    0.0,
+                    unchanged_since=applied.applied_at,
+                )
             )
         return outcomes
+
+    def _fingerprint(self, component: Component) -> str:
+        return component_fingerprint(component, self._image_ids)
+
+    def _apply_one(self, provisioner: Provisioner) -> ComponentOutcome:
+        component = provisioner.component
+        self.progress(f"stack: applying {component.name} ({component.provisioner})")
+        applied = provisioner.apply()
+        started = time.monotonic()
+        provisioner.wait_settled()
+        settle_s = time.monotonic() - started
+        self.progress(
+            f"stack: {component.name} settled ({applied.seconds:.1f}s apply, "
+            f"{settle_s:.1f}s settle, {len(applied.changes)} change(s))"
+        )
+        self.record().record_applied(component.name, self._fingerprint(component))
+        return ComponentOutcome(component.name, component.provisioner, applied, settle_s)
 
     def drift(self) -> dict[str, tuple[str, ...]]:
         """Per component, what differs from its source; empty tuples when in sync."""
@@ -119,6 +178,7 @@ class StackLifecycle:
                 failures.append(str(error))
         if failures:
             raise ProvisionError("destroy left work undone: " + "; ".join(failures))
+        self.record().remove()
 
 
 def _present(client: docker.DockerClient, image: str) -> bool:
