@@ -25,6 +25,7 @@ from homelab_acceptance.provision.component_namespace import (
     ensure_namespace,
 )
 from homelab_acceptance.provision.contract import ApplyReport, Provisioner
+from homelab_acceptance.provision.private_files import private_dir
 from homelab_acceptance.provision.settling import wait_namespace_settled
 from homelab_acceptance.waiting import Observation, wait_for
 
@@ -84,7 +85,7 @@ class AnsibleProvisioner(Provisioner):
             },
             values_files=self.component.values,
             kubeconfig=self.cluster.kubeconfig_path,
-            ansible_dir=self.identity.workdir() / "ansible" / self.component.name,
+            ansible_dir=private_dir(self.identity.workdir(), "ansible", self.component.name),
         )
         return run_playbook(self.component, step, executable, run, *options)
 

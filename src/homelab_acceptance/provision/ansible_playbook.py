@@ -13,6 +13,7 @@ from typing import Any
 
 from homelab_acceptance.errors import ProvisionError
 from homelab_acceptance.provision.cli_tools import last_line, run_cli
+from homelab_acceptance.provision.private_files import PRIVATE_UMASK, private_dir
 from homelab_acceptance.spec import Component
 
 #: 0: all well; 2: a task failed; 4: a host was unreachable or the playbook did not parse;
@@ -44,8 +45,9 @@ def run_playbook(
     component: Component, step: str, executable: str, run: PlaybookRun, *options: str
 ) -> PlaybookOutcome:
     """Run the playbook against localhost; ProvisionError (one line) when it fails."""
+    run.ansible_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     for directory in ("home", "local-tmp", "remote-tmp"):
-        (run.ansible_dir / directory).mkdir(mode=0o700, parents=True, exist_ok=True)
+        private_dir(run.ansible_dir, directory)
     variables = {
         "ansible_connection": "local",
         "ansible_python_interpreter": sys.executable,
@@ -58,7 +60,7 @@ def run_playbook(
     args += ["-e", json.dumps(variables), *options, str(run.playbook)]
     result = run_cli(
         component, step, args, env=_environment(run), cwd=run.playbook.parent,
-        ok_codes=EXIT_CODES_EXPLAINED_HERE,
+        ok_codes=EXIT_CODES_EXPLAINED_HERE, umask=PRIVATE_UMASK,
     )  # fmt: skip
     report = _parse_report(result.stdout)
     if report is None:

@@ -52,15 +52,17 @@ def run_cli(
     timeout_s: float = 600,
     ok_codes: tuple[int, ...] = (0,),
     error_line: Callable[[str, str], str] | None = None,
+    umask: int = -1,
 ) -> subprocess.CompletedProcess[str]:
     """Run one tool command; ProvisionError (one line) when it exits with another code or
     overruns `timeout_s`. `error_line(stdout, stderr)` picks the tool's reason from its output,
-    for tools whose last line is not it (a JSON line, a box border); by default the last line."""
+    for tools whose last line is not it (a JSON line, a box border); by default the last line.
+    `umask` (when not -1) is the tool's: 0o077 keeps what it writes private."""
     full_env = {**os.environ, **(env or {})}
     try:
         result = subprocess.run(
             list(args), env=full_env, cwd=cwd, capture_output=True, text=True,
-            timeout=timeout_s, check=False, stdin=subprocess.DEVNULL,
+            timeout=timeout_s, check=False, stdin=subprocess.DEVNULL, umask=umask,
         )  # fmt: skip
     except subprocess.TimeoutExpired:
         raise ProvisionError(

@@ -4,6 +4,8 @@ State is kept per run and component: the module is copied into the run's work di
 (`<workdirs_root>/<run id>/opentofu/<component>`, which the reaper removes with the run) and the
 tool runs there (`-chdir`), so two runs never share state and the user's module dir stays clean.
 
+The work dir and everything in it is private to the owner (0700/0600): state holds the inputs.
+
 The harness's inputs reach the module as environment variables `TF_VAR_kubeconfig`,
 `TF_VAR_kubectl` (empty when no kubectl is found), `TF_VAR_namespace`, `TF_VAR_component` and
 `TF_VAR_run_id`, not as `-var`: the tool rejects a `-var` the module does not declare but
@@ -29,6 +31,7 @@ from homelab_acceptance.provision.component_namespace import (
     ensure_namespace,
 )
 from homelab_acceptance.provision.contract import ApplyReport, Provisioner
+from homelab_acceptance.provision.private_files import PRIVATE_UMASK, make_private, private_dir
 from homelab_acceptance.provision.settling import wait_namespace_settled
 from homelab_acceptance.provision.tofu_output import (
     applied_changes,
@@ -103,8 +106,7 @@ class OpenTofuProvisioner(Provisioner):
             raise ProvisionError(
                 f"component {self.component.name}: source {source} is not a module directory"
             )
-        work = self.work_dir()
-        work.mkdir(parents=True, exist_ok=True)
+        work = private_dir(self.identity.workdir(), "opentofu", self.component.name)
         wanted = {entry.name for entry in source.iterdir()} - _TOOL_STATE
         for entry in work.iterdir():
             kept = entry.name in _TOOL_STATE | {".terraform.lock.hcl", _INIT_MARKER}
@@ -113,11 +115,13 @@ class OpenTofuProvisioner(Provisioner):
         shutil.copytree(
             source, work, dirs_exist_ok=True, ignore=shutil.ignore_patterns(*_TOOL_STATE)
         )
+        make_private(work)
         digest = _content_digest(work)
         marker = work / _INIT_MARKER
         if not marker.is_file() or marker.read_text() != digest:
             self._run(tool, "init", ["init", "-input=false", "-no-color"])
             marker.write_text(digest)
+            marker.chmod(0o600)
 
     def _run(
         self, tool: str, step: str, args: list[str], ok_codes: tuple[int, ...] = (0,)
@@ -135,7 +139,7 @@ class OpenTofuProvisioner(Provisioner):
         command = [tool, f"-chdir={self.work_dir()}", *args]
         return run_cli(
             self.component, f"{Path(tool).name} {step}", command, env=env, ok_codes=ok_codes,
-            error_line=first_error,
+            error_line=first_error, umask=PRIVATE_UMASK,
         )  # fmt: skip
 
 
