@@ -1,7 +1,8 @@
 """The observability stack itself: Prometheus ready, every scrape target up, the alert rules
 loaded and evaluating without errors, Prometheus connected to Alertmanager, and, where the
-stack has Grafana, Grafana healthy, its datasources healthy and a query through it returning
-data. (The data flow of each declared metric and alert is in test_stack.py.)"""
+stack has them, Grafana healthy, its datasources healthy and a query through it returning data,
+and a log line written during the test found in Loki. (The data flow of each declared metric
+and alert is in test_stack.py.)"""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import pytest
+from kubernetes import client as k8s
 
 from homelab_acceptance.checks.grafana import Grafana
 from homelab_acceptance.checks.grafana_checks import (
@@ -16,7 +18,9 @@ from homelab_acceptance.checks.grafana_checks import (
     check_grafana_healthy,
     check_query_through_grafana,
 )
+from homelab_acceptance.checks.log_flow import check_unique_line_reaches_loki
 from homelab_acceptance.checks.prometheus import Prometheus
+from homelab_acceptance.checks.service_proxy import ServiceProxy
 from homelab_acceptance.checks.targets import all_targets_up
 from homelab_acceptance.spec import ServiceRef, Stack
 from homelab_acceptance.waiting import Observation, wait_for
@@ -110,3 +114,12 @@ def test_every_grafana_datasource_is_healthy(grafana: Grafana, evidence: dict[st
 
 def test_a_query_through_grafana_returns_data(grafana: Grafana, evidence: dict[str, Any]) -> None:
     check_query_through_grafana(grafana, evidence)
+
+
+def test_a_unique_log_line_reaches_loki(
+    kube_api: k8s.ApiClient,
+    loki: ServiceProxy,
+    probe_pod: tuple[str, str],
+    evidence: dict[str, Any],
+) -> None:
+    check_unique_line_reaches_loki(kube_api, loki, probe_pod, evidence)

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 import requests
+from component_stacks import provisioned_components
 from kubernetes import client as k8s
 
 from homelab_acceptance.checks.grafana import Grafana
@@ -24,11 +25,8 @@ from homelab_acceptance.checks.grafana_checks import (
 from homelab_acceptance.checks.grafana_login import grafana_credentials
 from homelab_acceptance.checks.port_forward import port_forward
 from homelab_acceptance.cluster import Cluster
-from homelab_acceptance.docker_engine import connect_docker
 from homelab_acceptance.errors import ClusterError, ConfigurationError, WaitTimeout
-from homelab_acceptance.provision.stack_lifecycle import StackLifecycle
-from homelab_acceptance.session_state import progress_printer, run_identity_key
-from homelab_acceptance.spec import Component, Image, SecretRef, ServiceRef, Stack
+from homelab_acceptance.spec import Component, Image, SecretRef, ServiceRef
 
 ROOT = Path(__file__).parents[2]
 STACK = ROOT / "stack"
@@ -57,18 +55,10 @@ def fake_grafana_stack(request: pytest.FixtureRequest, cluster: Cluster) -> Iter
             images=(sample_app,), settle_timeout_s=120,
         ),
     )  # fmt: skip
-    lifecycle = StackLifecycle(
-        cluster,
-        Stack(ROOT / "fixtures" / "components" / "fake-grafana", "fake-grafana", components),
-        request.config.stash[run_identity_key],
-        progress_printer(request.config),
-    )
-    try:
-        lifecycle.prepare_images(connect_docker())
-        lifecycle.apply()
+    with provisioned_components(
+        request, cluster, ROOT / "fixtures" / "components" / "fake-grafana", *components
+    ):
         yield
-    finally:
-        lifecycle.destroy()
 
 
 def fake(cluster: Cluster, name: str, credentials: tuple[str, str] | None) -> Iterator[Grafana]:

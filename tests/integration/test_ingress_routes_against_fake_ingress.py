@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from component_stacks import provisioned_components
 from kubernetes import client as k8s
 
 from homelab_acceptance.checks.ingress_routes import (
@@ -21,11 +22,8 @@ from homelab_acceptance.checks.ingress_routes import (
     declared_routes,
 )
 from homelab_acceptance.cluster import Cluster
-from homelab_acceptance.docker_engine import connect_docker
 from homelab_acceptance.errors import WaitTimeout
-from homelab_acceptance.provision.stack_lifecycle import StackLifecycle
-from homelab_acceptance.session_state import progress_printer, run_identity_key
-from homelab_acceptance.spec import Component, Image, Stack
+from homelab_acceptance.spec import Component, Image
 
 ROOT = Path(__file__).parents[2]
 COMPONENTS = ROOT / "fixtures" / "components"
@@ -50,18 +48,8 @@ def entrance(
             namespace=WEB_NAMESPACE, settle_timeout_s=120,
         ),
     )  # fmt: skip
-    lifecycle = StackLifecycle(
-        cluster,
-        Stack(COMPONENTS / "fake-ingress", "fake-ingress", components),
-        request.config.stash[run_identity_key],
-        progress_printer(request.config),
-    )
-    try:
-        lifecycle.prepare_images(connect_docker())
-        lifecycle.apply()
+    with provisioned_components(request, cluster, COMPONENTS / "fake-ingress", *components):
         yield cluster.node_port_address(30031)
-    finally:
-        lifecycle.destroy()
 
 
 @pytest.fixture
