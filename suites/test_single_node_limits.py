@@ -480,7 +480,7 @@ def test_draining_the_only_node_leaves_the_app_down_until_uncordoned(
         _wait_all_up(prober, [app], f"{app.name} up after uncordon", 120)
     seen = prober.stop()[app.name]
     evidence["uncordoned_after_s"] = round(uncordoned_after, 2)
-    evidence["availability"] = seen.as_evidence()
+    evidence["availability"] = {app.name: seen.as_evidence()}
     next(
         p for p in provisioned_stack.lifecycle.provisioners() if p.component.name == SAMPLE_APP
     ).wait_settled()

@@ -9,7 +9,6 @@ compare with; a missing or invalid one is a usage error, exit 4).
 
 from __future__ import annotations
 
-import importlib
 import json
 from collections.abc import Generator
 from datetime import UTC, datetime
@@ -37,6 +36,7 @@ from homelab_acceptance.report.checks import (
 )
 from homelab_acceptance.report.environment import environment_block
 from homelab_acceptance.report.figures import key_figure
+from homelab_acceptance.report.html import write_html
 from homelab_acceptance.report.junit_xml import write_junit_xml
 from homelab_acceptance.report.redaction import Redactor
 from homelab_acceptance.report.results import build_results, summary_of
@@ -47,7 +47,6 @@ from homelab_acceptance.session_state import stack_key
 
 #: When one of these fixtures fails, the harness could not run (exit 2), whatever the checks.
 HARNESS_FIXTURES = frozenset({"cluster", "provisioned_stack"})
-HTML_WRITER = "homelab_acceptance.report.html"
 DEFAULT_REPORT_DIR = "reports"
 REPORT_PLUGIN = "homelab-acceptance-report"
 
@@ -246,12 +245,8 @@ class AcceptanceReport:
         write_results_json(results, directory / "results.json", self._redactor)
         write_acceptance_md(results, directory / "acceptance.md", self._redactor)
         write_junit_xml(results, directory / "junit.xml", self._redactor)
-        try:
-            html: Any = importlib.import_module(HTML_WRITER)
-        except ImportError:
-            return str(self._report_dir / "acceptance.md")
         page = directory / "acceptance.html"
-        html.write_html(self._redactor.redact(results), page)
+        write_html(self._redactor.redact(results), page)
         write_redacted(page, page.read_text(encoding="utf-8"), self._redactor)
         return str(self._report_dir / "acceptance.html")
 
