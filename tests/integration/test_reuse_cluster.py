@@ -4,7 +4,10 @@ stack is unchanged, only the edited component when one changed; an unknown name 
 
 from __future__ import annotations
 
+import io
+import os
 import shutil
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -13,12 +16,18 @@ from pathlib import Path
 
 import pytest
 
-from homelab_acceptance.cluster.kept import CONTAINER_PREFIX
+from homelab_acceptance.cluster.kept import (
+    CONTAINER_PREFIX,
+    PROVIDER_LABEL,
+    kept_clusters,
+    mark_kept,
+)
 from homelab_acceptance.docker_engine import connect_docker
 from homelab_acceptance.reaper import reap
-from homelab_acceptance.run_identity import LABEL, OWNER_LABEL
+from homelab_acceptance.run_identity import LABEL, OWNER_LABEL, RunIdentity, workdirs_root
 
 FIXTURES = Path(__file__).parents[2] / "fixtures"
+WEB_B_IMAGE = "homelab-acceptance/reuse-web:1"
 
 STACK = """
 apiVersion: homelab-acceptance/v1
@@ -27,7 +36,8 @@ metadata: {name: reuse}
 components:
   - {name: web-a, provisioner: manifests, source: web-a, namespace: reuse-a,
      images: [{name: "homelab-acceptance/busybox:1.35"}]}
-  - {name: web-b, provisioner: manifests, source: web-b, namespace: reuse-b}
+  - {name: web-b, provisioner: manifests, source: web-b, namespace: reuse-b,
+     images: [{name: "homelab-acceptance/reuse-web:1"}]}
 """
 
 INNER_TEST = """
@@ -44,7 +54,19 @@ def test_stack_is_there(request, cluster, provisioned_stack, kube_api):
         print("OUTCOME", outcome.component, "unchanged" if outcome.unchanged_since else "applied")
     content = k8s.CoreV1Api(kube_api).read_namespaced_config_map("web-content", "reuse-b")
     print("CONTENT-B", content.data["index.html"].strip())
+    for pod in k8s.CoreV1Api(kube_api).list_namespaced_pod("reuse-b").items:
+        print("IMAGE-B", pod.status.container_statuses[0].image_id)
 """
+
+
+def build_web_b_image(version: str) -> str:
+    """web-b's own image: the busybox image with a label, so a rebuild gets a new ID at once
+    (no registry, no base image: FROM a local image)."""
+    recipe = f"FROM homelab-acceptance/busybox:1.35\nLABEL reuse-test-version={version}\n"
+    image, _ = connect_docker().images.build(
+        fileobj=io.BytesIO(recipe.encode()), tag=WEB_B_IMAGE, rm=True
+    )
+    return str(image.id)
 
 
 def run_pytest(project: Path, *options: str) -> subprocess.CompletedProcess[str]:
@@ -87,6 +109,9 @@ def cluster_containers() -> dict[str, str]:
 def project(tmp_path: Path, built_busybox_image: str) -> Iterator[Path]:
     for name in ("web-a", "web-b"):
         shutil.copytree(FIXTURES / "components" / "web", tmp_path / name)
+    app = tmp_path / "web-b" / "app.yaml"
+    app.write_text(app.read_text().replace(built_busybox_image, WEB_B_IMAGE))
+    build_web_b_image("1")
     (tmp_path / "stack.yaml").write_text(STACK)
     (tmp_path / "test_inner.py").write_text(INNER_TEST)
     yield tmp_path
@@ -105,7 +130,7 @@ def test_a_kept_cluster_is_reused_and_only_what_changed_is_applied(project: Path
     assert f"keeping the cluster {name}" in first.stdout
     assert "KUBECONFIG=" in first.stdout
     assert lines(first, "OUTCOME") == ["web-a applied", "web-b applied"]
-    assert lines(first, "IMPORTED") == ["1"]
+    assert lines(first, "IMPORTED") == ["2"]
     kept_id = cluster_containers()[name]
 
     started = datetime.now(UTC)
@@ -118,13 +143,22 @@ def test_a_kept_cluster_is_reused_and_only_what_changed_is_applied(project: Path
     assert lines(again, "IMPORTED") == ["0"], "an image already in the node was imported again"
     assert "stack: web-a unchanged since" in again.stdout
 
+    connect_docker().containers.get(name).stop()  # a stopped kept cluster is started
     app = project / "web-b" / "app.yaml"
     app.write_text(app.read_text().replace("hello from a provisioned component", "edited"))
     third = run_pytest(project, "--reuse-cluster", name)
     assert third.returncode == 0, third.stdout[-2000:]
+    assert f"starting the kept node container {name}" in third.stdout
     assert cluster_containers()[name] == kept_id
     assert lines(third, "OUTCOME") == ["web-a unchanged", "web-b applied"]
     assert lines(third, "CONTENT-B") == ["edited"]
+
+    rebuilt_id = build_web_b_image("2")
+    fourth = run_pytest(project, "--reuse-cluster", name)
+    assert fourth.returncode == 0, fourth.stdout[-2000:]
+    assert lines(fourth, "IMPORTED") == ["1"]
+    assert lines(fourth, "OUTCOME") == ["web-a unchanged", "web-b applied"]
+    assert lines(fourth, "IMAGE-B") == [rebuilt_id], "web-b's pod runs the image from before"
 
     cleaned = subprocess.run(
         [sys.executable, "-m", "homelab_acceptance.cli", "clean"],
@@ -158,3 +192,31 @@ def test_an_unknown_kept_cluster_is_one_line_and_creates_nothing(project: Path) 
     )  # fmt: skip
     owners = [e["Actor"]["Attributes"].get(OWNER_LABEL, "") for e in events]
     assert [o for o in owners if o.split("/")[1:2] == [str(run.pid)]] == []
+
+
+def test_a_cluster_kept_on_failure_is_spared_by_the_reaper(built_busybox_image: str) -> None:
+    """--keep-cluster=on-failure decides at the end of the run, when the container's labels
+    cannot change any more: the work dir's marker keeps it (and its run's volume) from the
+    next run's reaper; without the marker, a dead run's container is reaped."""
+    client = connect_docker()
+    dead_owner = f"{socket.gethostname()}/{os.getpid()}/1"
+    kept, unkept = RunIdentity.new(), RunIdentity.new()
+    for identity in (kept, unkept):
+        labels = {LABEL: identity.run_id, OWNER_LABEL: dead_owner, PROVIDER_LABEL: "debian"}
+        client.volumes.create(f"{CONTAINER_PREFIX}{identity.run_id}-state", labels=labels)
+        client.containers.run(
+            built_busybox_image, ["sleep", "600"], detach=True, labels=labels,
+            name=f"{CONTAINER_PREFIX}{identity.run_id}",
+        )  # fmt: skip
+    try:
+        mark_kept(kept.run_id)
+        reaped = reap(client)
+        assert f"{CONTAINER_PREFIX}{unkept.run_id}" in reaped.containers
+        assert f"{CONTAINER_PREFIX}{kept.run_id}" not in reaped.containers
+        assert f"{CONTAINER_PREFIX}{kept.run_id}-state" not in reaped.volumes
+        assert (workdirs_root() / kept.run_id).is_dir()
+        assert f"{CONTAINER_PREFIX}{kept.run_id}" in [k.name for k in kept_clusters(client)]
+    finally:
+        reap(client, run_id=kept.run_id)
+        reap(client, run_id=unkept.run_id)
+    assert not (workdirs_root() / kept.run_id).exists()

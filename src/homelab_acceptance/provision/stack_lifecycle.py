@@ -18,6 +18,7 @@ from homelab_acceptance.errors import ConfigurationError, HomelabAcceptanceError
 from homelab_acceptance.kube_client import api_client_for
 from homelab_acceptance.local_images import build_local_image
 from homelab_acceptance.provision.contract import ApplyReport, Provisioner
+from homelab_acceptance.provision.image_rollover import replace_pods_running
 from homelab_acceptance.provision.registry import provisioner_for
 from homelab_acceptance.provision.stack_record import StackRecord, component_fingerprint
 from homelab_acceptance.run_identity import RunIdentity
@@ -62,6 +63,8 @@ class StackLifecycle:
         self.progress = progress
         self._provisioners: list[Provisioner] | None = None
         self._image_ids: dict[str, str] = {}
+        #: Images imported again under a name the node had with another ID (rebuilt).
+        self._rebuilt: set[str] = set()
         self._record: StackRecord | None = None
 
     def record(self) -> StackRecord:
@@ -106,6 +109,7 @@ class StackLifecycle:
         self.cluster.import_images(list(missing))
         self.record().record_images(missing)
         self._image_ids = wanted
+        self._rebuilt = {name for name in missing if name in in_node}
         return ImagesOutcome(
             tuple(wanted), built - started, time.monotonic() - built, tuple(missing)
         )
@@ -153,6 +157,7 @@ class StackLifecycle:
         self.progress(f"stack: applying {component.name} ({component.provisioner})")
         applied = provisioner.apply()
         started = time.monotonic()
+        self._replace_pods_of_rebuilt_images(component)
         provisioner.wait_settled()
         settle_s = time.monotonic() - started
         self.progress(
@@ -161,6 +166,18 @@ class StackLifecycle:
         )
         self.record().record_applied(component.name, self._fingerprint(component))
         return ComponentOutcome(component.name, component.provisioner, applied, settle_s)
+
+    def _replace_pods_of_rebuilt_images(self, component: Component) -> None:
+        rebuilt = self._rebuilt & {image.name for image in component.images}
+        if not rebuilt:
+            return
+        api = api_client_for(self.cluster.kubeconfig_path)
+        timeout_s = component.settle_timeout_s
+        replaced = replace_pods_running(api, component.namespace, rebuilt, timeout_s)
+        self.progress(
+            f"stack: {component.name}: image {', '.join(sorted(rebuilt))} rebuilt, "
+            f"replaced pod(s) {', '.join(replaced) or 'none'}"
+        )
 
     def drift(self) -> dict[str, tuple[str, ...]]:
         """Per component, what differs from its source; empty tuples when in sync."""
