@@ -254,8 +254,6 @@ def _problem(error: jsonschema.ValidationError) -> str:
         return f"unknown field(s) {', '.join(map(repr, extra))} (known: {', '.join(known)})"
     if keyword == "oneOf" and isinstance(error.instance, dict) and "provisioner" in error.instance:
         return "give either source (a local path) or chart (helm: a pinned chart), not both"
-    if keyword == "oneOf" and schema.get("description"):
-        return f"{_short(error.instance)} is not {schema['description']}"
     if keyword == "required":
         return str(error.message).replace("is a required property", "is required")
     if keyword == "not" and isinstance(error.instance, str) and error.instance.endswith(":latest"):
@@ -266,6 +264,8 @@ def _problem(error: jsonschema.ValidationError) -> str:
             f" ({description})" if description else ""
         )
     message = str(error.message)
+    if keyword == "oneOf" and schema.get("description"):
+        message = f"{_short(error.instance)} is not {schema['description']}"
     return message if len(message) <= 200 else message[:199] + "…"
 
 
