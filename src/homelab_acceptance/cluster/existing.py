@@ -8,6 +8,7 @@ k3s`), and disruptive checks run only with --allow-disruptive.
 
 from __future__ import annotations
 
+import re
 import shlex
 import shutil
 import subprocess
@@ -70,7 +71,7 @@ class ExistingCluster(Cluster):
         except Exception as error:  # unreachable: connection refused, TLS, DNS, auth
             raise ClusterError(
                 f"existing cluster at {self._server} (context {config['current-context']!r} in "
-                f"{self.source}) did not answer: {' '.join(str(error).split())[:200]}"
+                f"{self.source}) did not answer: {_why(error)}"
             ) from None
         try:
             ever = datetime.fromtimestamp(0, UTC)
@@ -182,3 +183,14 @@ class ExistingCluster(Cluster):
             "context": self.context or "(current)",
             "node": self._node_name,
         }
+
+
+def _why(error: BaseException) -> str:
+    """The reason under a client error, not its wrapping: "connection refused" rather than
+    urllib3's HTTPSConnectionPool(...) Max retries exceeded (... NewConnectionError ...)."""
+    reason = getattr(error, "reason", None)  # urllib3's MaxRetryError keeps the cause there
+    text = str(reason if isinstance(reason, BaseException) else error)
+    found = re.search(r"\[Errno -?\d+\] ([^'\")\]]+)", text)
+    if found is not None:
+        return found.group(1).strip().rstrip(".").lower()
+    return " ".join(text.split())[:200]
