@@ -43,12 +43,11 @@ from homelab_acceptance.report.results import build_results, summary_of
 from homelab_acceptance.report.results_json import write_results_json
 from homelab_acceptance.report.secret_sources import kubeconfig_secrets, stack_secrets
 from homelab_acceptance.report.verdict import Verdict, decide
-from homelab_acceptance.session_state import stack_key
+from homelab_acceptance.session_state import REPORT_PLUGIN, stack_key
 
 #: When one of these fixtures fails, the harness could not run (exit 2), whatever the checks.
 HARNESS_FIXTURES = frozenset({"cluster", "provisioned_stack"})
 DEFAULT_REPORT_DIR = "reports"
-REPORT_PLUGIN = "homelab-acceptance-report"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -16,13 +16,22 @@ run_identity_key = pytest.StashKey[RunIdentity]()
 stack_key = pytest.StashKey[Stack]()
 
 
+#: The name the report plugin registers itself under.
+REPORT_PLUGIN = "homelab-acceptance-report"
+
+
 def progress_printer(config: pytest.Config) -> Callable[[str], None]:
     """Print progress lines live, past pytest's output capture: a cold node image build takes
     minutes and must not look like a hang."""
     reporter: Any = config.pluginmanager.get_plugin("terminalreporter")
     capture: Any = config.pluginmanager.get_plugin("capturemanager")
+    # The report's redactor knows the run's secrets (kubeconfig credentials, secret values):
+    # a progress line is a log line, so it goes through it too.
+    report: Any = config.pluginmanager.get_plugin(REPORT_PLUGIN)
 
     def show(line: str) -> None:
+        if report is not None:
+            line = report.redactor.redact_text(line)
         if reporter is None or capture is None:
             print(line)
             return

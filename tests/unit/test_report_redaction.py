@@ -196,3 +196,23 @@ def test_learns_a_password(request, evidence):
     results = (pytester.path / "reports" / "results.json").read_text()
     assert "grafana-admin-pw-from-cluster" not in results
     assert f"admin:{REDACTED}" in results
+
+
+def test_a_progress_line_goes_through_the_redactor(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_progress="""
+from homelab_acceptance.report_plugin import register_secret
+from homelab_acceptance.session_state import progress_printer
+
+
+def test_says_what_it_does(request):
+    register_secret(request.config, "password-a-tool-echoed")
+    progress_printer(request.config)("helm: values: password-a-tool-echoed")
+"""
+    )
+    run = pytester.runpytest_subprocess(
+        "-p", "homelab_acceptance.report_plugin", "-p", "no:cacheprovider", "-s"
+    )
+    assert run.ret == 0
+    assert f"helm: values: {REDACTED}" in run.stdout.str()
+    assert "password-a-tool-echoed" not in run.stdout.str()
