@@ -58,7 +58,11 @@ def _is_kept(labels: dict[str, str]) -> bool:
 def kept_clusters(client: docker.DockerClient) -> list[KeptCluster]:
     """Every kept cluster of this engine, the most recently created first."""
     found = []
-    for container in client.containers.list(all=True, filters={"label": PROVIDER_LABEL}):
+    # Another run's --privileged probe may vanish mid-listing: "No such container".
+    listed = client.containers.list(
+        all=True, filters={"label": PROVIDER_LABEL}, ignore_removed=True
+    )
+    for container in listed:
         labels: dict[str, str] = container.labels
         if not _is_kept(labels):
             continue
