@@ -75,7 +75,9 @@ def _remove_superseded(
     client: docker.DockerClient, current: str, progress: Callable[[str], None]
 ) -> None:
     """Node images of earlier recipes take ~650 MB each: remove those no container uses."""
-    in_use = {c.attrs.get("Image") for c in client.containers.list(all=True)}
+    # Other runs' containers come and go meanwhile: one removed mid-listing is not in use.
+    listed = client.containers.list(all=True, ignore_removed=True)
+    in_use = {c.attrs.get("Image") for c in listed}
     for image in client.images.list(name=REPOSITORY):
         tags = [t for t in image.tags if t != current]
         if image.id in in_use or current in image.tags or not tags:
