@@ -17,6 +17,7 @@ import pytest
 from kubernetes import client as k8s
 
 from homelab_acceptance.checks.expectations import KINDS, expectations_of
+from homelab_acceptance.cleanup_shield import signals_held
 from homelab_acceptance.cluster import DEFAULT_SPEC, Cluster, open_cluster
 from homelab_acceptance.cluster.container_cluster import ContainerCluster
 from homelab_acceptance.cluster.kept import mark_kept
@@ -184,7 +185,8 @@ def cluster(request: pytest.FixtureRequest) -> Iterator[Cluster]:
     if reuse or keep == "always" or (keep == "on-failure" and failed):
         _announce_kept(config, the_cluster, "tests failed" if failed else "kept", show)
         return
-    the_cluster.down()
+    with signals_held("removing the cluster", show):
+        the_cluster.down()
 
 
 def _new_cluster(config: pytest.Config, keep: str) -> Cluster:
@@ -200,7 +202,8 @@ def _new_cluster(config: pytest.Config, keep: str) -> Cluster:
     try:
         the_cluster.up()
     except BaseException:
-        the_cluster.down()
+        with signals_held("removing the cluster", show):
+            the_cluster.down()
         raise
     return the_cluster
 

@@ -328,6 +328,29 @@ def test_interrupted_during_a_test(tmp_path: Path, stage: str, signum: int) -> N
     assert_stopped_clean(stopped)
 
 
+@pytest.mark.parametrize("signum", SIGNALS)
+def test_a_second_signal_during_cleanup_does_not_cut_it_short(tmp_path: Path, signum: int) -> None:
+    """The impatient second Ctrl-C (or a runner's SIGTERM after its SIGINT) while the cluster
+    is being removed: the removal finishes, then the run stops."""
+    (tmp_path / "test_hold.py").write_text(HOLDING_TEST)
+    run = start_run(tmp_path)
+
+    client = connect_docker()
+
+    def removing(run_id: str) -> None:
+        run.wait_line("CLUSTER-UP", 300)
+        run.process.send_signal(signal.SIGINT)  # the first; `signum` comes second
+
+        def look() -> Observation:
+            return Observation(not node_running(client, run_id).satisfied, "node running")
+
+        wait_for(look, awaiting="the node's removal to begin", timeout_s=STOP_BOUND_S)
+
+    stopped = interrupt_at(run, signum, "during the cluster's removal", removing)
+    assert "removing the cluster: finishing first" in stopped.output
+    assert_stopped_clean(stopped)
+
+
 def test_an_interrupted_run_keeps_its_cluster_when_asked(tmp_path: Path) -> None:
     (tmp_path / "test_hold.py").write_text(HOLDING_TEST)
     run = start_run(tmp_path, "--keep-cluster=always")
