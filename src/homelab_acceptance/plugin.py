@@ -211,10 +211,13 @@ def _new_cluster(config: pytest.Config, keep: str) -> Cluster:
 def _reused_cluster(config: pytest.Config, name: str) -> Cluster:
     """The kept cluster `name`; the stack on it is provisioned under the kept run's identity,
     so what it recorded there (labels, OpenTofu state) is found again."""
+    show = progress_printer(config)
+    if config.getoption("--cluster"):
+        show(f"--cluster {config.getoption('--cluster')} not used: reusing a kept cluster")
     reaped = reap(connect_docker())
     if reaped:
-        progress_printer(config)(f"cleaned up after earlier runs: {reaped.summary()}")
-    the_cluster = reuse_kept_cluster(name, progress_printer(config))
+        show(f"cleaned up after earlier runs: {reaped.summary()}")
+    the_cluster = reuse_kept_cluster(name, show)
     config.stash[stack_identity_key] = the_cluster.identity
     return the_cluster
 
