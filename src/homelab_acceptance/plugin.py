@@ -234,7 +234,8 @@ def _announce_kept(
     show(
         f"keeping the cluster {the_cluster.name} ({why}): "
         f"KUBECONFIG={the_cluster.kubeconfig_path}; reuse it with "
-        f"--reuse-cluster {the_cluster.name}; remove it with homelab-acceptance clean --all"
+        f"--reuse-cluster {the_cluster.name}; remove it with homelab-acceptance clean --kept "
+        f"{the_cluster.name}"
     )
 
 
