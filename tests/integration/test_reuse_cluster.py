@@ -220,3 +220,34 @@ def test_a_cluster_kept_on_failure_is_spared_by_the_reaper(built_busybox_image: 
         reap(client, run_id=kept.run_id)
         reap(client, run_id=unkept.run_id)
     assert not (workdirs_root() / kept.run_id).exists()
+
+
+FAILING_TEST = """
+def test_fails(cluster):
+    print("CLUSTER", cluster.name)
+    raise AssertionError("fails on purpose")
+"""
+
+
+def test_a_cluster_kept_after_a_failure_survives_the_next_run_and_is_reused(
+    project: Path,
+) -> None:
+    (project / "test_fails.py").write_text(FAILING_TEST)
+    failing = subprocess.run(
+        [sys.executable, "-m", "pytest", str(project / "test_fails.py"), "-s", "-q",
+         "-p", "no:cacheprovider", "--report-dir", str(project / "reports"),
+         "--cluster", "debian://", "--keep-cluster=on-failure"],
+        capture_output=True, text=True, cwd=project, timeout=600, check=False,
+    )  # fmt: skip
+    names = lines(failing, "CLUSTER")
+    if names:
+        (project / "kept").write_text(names[0] + "\n")
+    assert failing.returncode == 1, failing.stdout[-2000:]
+    name = names[0]
+    assert f"keeping the cluster {name} (tests failed)" in failing.stdout
+    kubeconfig = workdirs_root() / name.removeprefix(CONTAINER_PREFIX) / "kubeconfig"
+    assert kubeconfig.is_file(), "the kept cluster's kubeconfig was removed"
+    # The next run reaps first (the failed run's owner is gone) and then attaches.
+    reused = run_pytest(project, "--reuse-cluster", name)
+    assert reused.returncode == 0, reused.stdout[-2000:]
+    assert lines(reused, "CLUSTER") == [name]
