@@ -44,7 +44,7 @@ pytest_plugins = [
 ]
 
 KEEP_CHOICES = ("never", "on-failure", "always")
-previous_sigterm_key = pytest.StashKey[Any]()
+previous_handlers_key = pytest.StashKey[dict[int, Any]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -85,8 +85,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    _refuse_xdist(config)
     config.stash[run_identity_key] = RunIdentity.new()
-    config.stash[previous_sigterm_key] = _interrupt_on_sigterm()
+    config.stash[previous_handlers_key] = _interrupt_on_sigterm_and_sighup()
     _load_stack_spec(config)
     config.addinivalue_line(
         "markers",
@@ -135,21 +136,33 @@ def evidence(request: pytest.FixtureRequest) -> dict[str, Any]:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    previous = config.stash.get(previous_sigterm_key, None)
-    if previous is not None:
-        signal.signal(signal.SIGTERM, previous)
+    for signum, previous in config.stash.get(previous_handlers_key, {}).items():
+        signal.signal(signum, previous)
 
 
-def _interrupt_on_sigterm() -> Any:
-    """CI runners stop a job with SIGTERM: treat it as Ctrl-C, so that fixtures tear down and
-    the cluster is removed, instead of the process dying with everything left behind."""
+def _refuse_xdist(config: pytest.Config) -> None:
+    """pytest-xdist workers would share one cluster, and a disruptive check (node restart,
+    drain) in one worker would break the others' checks; one cluster per worker would be N
+    stacks on a small machine writing one report. Separate runs at once are fine."""
+    if getattr(config.option, "numprocesses", None) or hasattr(config, "workerinput"):
+        raise pytest.UsageError(
+            "pytest-xdist (-n) is not supported: the checks share one cluster and disruptive "
+            "ones (node restart, drain) would break the others'; run without -n (separate "
+            "runs at once are fine: each gets its own cluster)"
+        )
+
+
+def _interrupt_on_sigterm_and_sighup() -> dict[int, Any]:
+    """CI runners stop a job with SIGTERM, and a closed terminal sends SIGHUP: treat both as
+    Ctrl-C, so that fixtures tear down and the cluster is removed, instead of the process
+    dying with everything left behind. Returns the handlers they had."""
     if threading.current_thread() is not threading.main_thread():
-        return None
+        return {}
 
     def interrupt(signum: int, _frame: Any) -> None:
         raise KeyboardInterrupt(f"signal {signum}")
 
-    return signal.signal(signal.SIGTERM, interrupt)
+    return {signum: signal.signal(signum, interrupt) for signum in (signal.SIGTERM, signal.SIGHUP)}
 
 
 def _load_stack_spec(config: pytest.Config) -> None:

@@ -8,6 +8,7 @@ resource of a killed run from one of a run still going (a reused pid has another
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import tempfile
 import uuid
@@ -83,14 +84,24 @@ class RunIdentity:
         return cls(uuid.uuid4().hex[:8], Owner.current())
 
     def workdir(self) -> Path:
-        """This run's directory for host-side files, created private to the owner."""
+        """This run's directory for host-side files, private to the owner (0700, its owner
+        file 0600). The reaper leaves a directory alone while its owner lives, with or without
+        a node container (kubeconfig:// runs have none but keep OpenTofu state here), so the
+        directory appears with its owner file already in it: it is made under a name the
+        reaper never touches (not a run id) and renamed into place, leaving no moment in
+        which another run's reaper could take it for a dead run's."""
         path = workdirs_root() / self.run_id
-        path.mkdir(mode=0o700, parents=True, exist_ok=True)
-        owner_file = path / OWNER_FILE
-        if not owner_file.exists():
-            # The reaper leaves a directory alone while this owner lives, with or without a
-            # node container (kubeconfig:// runs have none but keep OpenTofu state here).
-            owner_file.write_text(str(self.owner))
+        if (path / OWNER_FILE).exists():
+            return path
+        workdirs_root().mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{self.run_id}-", dir=workdirs_root()))
+        descriptor = os.open(staging / OWNER_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as owner_file:
+            owner_file.write(str(self.owner))
+        try:
+            staging.rename(path)
+        except OSError:  # made meanwhile by another call of this run: keep that one
+            shutil.rmtree(staging, ignore_errors=True)
         return path
 
     def labels(self, keep: bool = False) -> dict[str, str]:

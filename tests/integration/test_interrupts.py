@@ -328,6 +328,15 @@ def test_interrupted_during_a_test(tmp_path: Path, stage: str, signum: int) -> N
     assert_stopped_clean(stopped)
 
 
+def test_a_closed_terminal_sighup_during_a_check_stops_the_run_clean(tmp_path: Path) -> None:
+    (tmp_path / "test_held.py").write_text(HOLDING_TEST)
+    run = start_run(tmp_path)
+    stopped = interrupt_at(
+        run, signal.SIGHUP, "during a check", lambda _: run.wait_line("CLUSTER-UP", 300)
+    )
+    assert_stopped_clean(stopped)
+
+
 @pytest.mark.parametrize("signum", SIGNALS)
 def test_a_second_signal_during_cleanup_does_not_cut_it_short(tmp_path: Path, signum: int) -> None:
     """The impatient second Ctrl-C (or a runner's SIGTERM after its SIGINT) while the cluster

@@ -3,7 +3,7 @@ container. Runs where no container registry can be reached.
 
 URL options: `debian://?api_port=N` pins the API's host port (default: a free one, chosen at
 `up()` and kept across restarts); `nodeports=30000-30031` is the NodePort range published on
-127.0.0.1 (same numbers on the host when free, else the first free block above 40000).
+127.0.0.1 (same numbers on the host when free, else a free block above 40000).
 """
 
 from __future__ import annotations

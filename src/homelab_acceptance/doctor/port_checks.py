@@ -41,7 +41,7 @@ def node_ports_finding(facts: PortFacts) -> Finding:
     return warn(
         "NodePorts",
         f"{taken} taken on {LOOPBACK} (another run or service): the node publishes NodePorts "
-        f"{first}-{first + count - 1} on the first free block above 40000 instead",
+        f"{first}-{first + count - 1} on a free block above 40000 instead",
         "nothing needed (Cluster.node_port_address() says where); free them to keep the numbers",
     )
 
