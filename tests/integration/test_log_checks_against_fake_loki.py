@@ -20,10 +20,6 @@ from homelab_acceptance.checks.logs import check_log_line
 from homelab_acceptance.checks.service_proxy import ServiceProxy
 from homelab_acceptance.cluster import Cluster
 from homelab_acceptance.errors import WaitTimeout
-from homelab_acceptance.probes.namespaces import labelled_namespace
-from homelab_acceptance.probes.pods import sleeping_pod, wait_pod_running
-from homelab_acceptance.run_identity import LABEL
-from homelab_acceptance.session_state import run_identity_key
 from homelab_acceptance.spec import Component, Image, LogLine, ServiceRef
 
 ROOT = Path(__file__).parents[2]
@@ -42,17 +38,10 @@ def fake_loki(request: pytest.FixtureRequest, cluster: Cluster) -> Iterator[None
         yield
 
 
-@pytest.fixture(scope="module")
-def writer(
-    request: pytest.FixtureRequest, kube_api: k8s.ApiClient, busybox_image: str
-) -> Iterator[tuple[str, str]]:
-    """A busybox pod whose log the tests write into."""
-    identity = request.config.stash[run_identity_key]
-    with labelled_namespace(kube_api, identity, "log-writer") as namespace:
-        pod = sleeping_pod("writer", busybox_image, "Never", {LABEL: identity.run_id})
-        k8s.CoreV1Api(kube_api).create_namespaced_pod(namespace, pod)
-        wait_pod_running(kube_api, namespace, "writer")
-        yield namespace, "writer"
+@pytest.fixture
+def writer(probe_pod: tuple[str, str]) -> tuple[str, str]:
+    """The plugin's probe pod (busybox, in a labelled namespace): the tests write into its log."""
+    return probe_pod
 
 
 def loki(kube_api: k8s.ApiClient, name: str) -> ServiceProxy:
@@ -66,7 +55,7 @@ def test_a_line_written_now_comes_back_by_the_pods_labels(
     check_unique_line_reaches_loki(kube_api, loki(kube_api, "loki"), writer, evidence)
     assert evidence["line"] == evidence["written"]["line"]
     assert evidence["query"] == (
-        f'{{namespace="{writer[0]}", pod="writer"}} |= "{evidence["written"]["line"]}"'
+        f'{{namespace="{writer[0]}", pod="{writer[1]}"}} |= "{evidence["written"]["line"]}"'
     )
 
 
