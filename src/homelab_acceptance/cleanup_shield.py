@@ -10,27 +10,37 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-SHIELDED = (signal.SIGINT, signal.SIGTERM)
+SHIELDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+def hold_signals(what: str, show: Callable[[str], None]) -> dict[int, Any]:
+    """From now on, SIGINT, SIGTERM and SIGHUP only announce (once) that `what` finishes
+    first; only SIGKILL cuts it short. Returns the handlers they had, for `release_signals`.
+    Outside the main thread nothing changes (handlers can only be set from there)."""
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    announced: list[int] = []
+
+    def hold(signum: int, _frame: Any) -> None:
+        if not announced:
+            show(f"{what}: finishing first (a few seconds; SIGKILL leaves it to the next run)")
+        announced.append(signum)
+
+    return {signum: signal.signal(signum, hold) for signum in SHIELDED}
+
+
+def release_signals(previous: dict[int, Any]) -> None:
+    for signum, handler in previous.items():
+        signal.signal(signum, handler)
 
 
 @contextmanager
 def signals_held(what: str, show: Callable[[str], None]) -> Iterator[None]:
-    """Run the block to its end whatever SIGINT or SIGTERM arrive meanwhile; only SIGKILL cuts
-    it short. For cleanup on the way out: the run ends right after it, as the signal asked (a
-    KeyboardInterrupt raised here, in pytest's own teardown, would escape as a traceback)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield  # signal handlers can only be set from the main thread
-        return
-    received: list[int] = []  # the first one is announced
-
-    def hold(signum: int, _frame: Any) -> None:
-        if not received:
-            show(f"{what}: finishing first (a few seconds; SIGKILL leaves it to the next run)")
-        received.append(signum)
-
-    previous = {signum: signal.signal(signum, hold) for signum in SHIELDED}
+    """Run the block to its end whatever signals arrive meanwhile. For cleanup on the way
+    out: the run ends right after it, as the signal asked (a KeyboardInterrupt raised here, in
+    pytest's own teardown, would escape as a traceback)."""
+    previous = hold_signals(what, show)
     try:
         yield
     finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
+        release_signals(previous)

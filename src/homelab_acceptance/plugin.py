@@ -17,7 +17,7 @@ import pytest
 from kubernetes import client as k8s
 
 from homelab_acceptance.checks.expectations import KINDS, expectations_of
-from homelab_acceptance.cleanup_shield import signals_held
+from homelab_acceptance.cleanup_shield import hold_signals, signals_held
 from homelab_acceptance.cluster import DEFAULT_SPEC, Cluster, open_cluster
 from homelab_acceptance.cluster.container_cluster import ContainerCluster
 from homelab_acceptance.cluster.kept import mark_kept
@@ -87,7 +87,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     _refuse_xdist(config)
     config.stash[run_identity_key] = RunIdentity.new()
-    config.stash[previous_handlers_key] = _interrupt_on_sigterm_and_sighup()
+    sigint_handler = signal.getsignal(signal.SIGINT)  # None: not set from Python
+    config.stash[previous_handlers_key] = {
+        **({signal.SIGINT: sigint_handler} if sigint_handler is not None else {}),
+        **_interrupt_on_sigterm_and_sighup(),
+    }
+    config.pluginmanager.register(_HoldAfterInterrupt(config), "homelab-hold-after-interrupt")
     _load_stack_spec(config)
     config.addinivalue_line(
         "markers",
@@ -133,6 +138,19 @@ def evidence(request: pytest.FixtureRequest) -> dict[str, Any]:
     recorded: dict[str, Any] = {}
     request.node.user_properties.append(("evidence", recorded))
     return recorded
+
+
+class _HoldAfterInterrupt:
+    """After the first Ctrl-C (or SIGTERM, SIGHUP) the run is on its way out: fixtures tear
+    down, the cluster goes, the report is written. A second signal in that time would cut it
+    short with a traceback, so from here on signals are held; the handlers the process had
+    come back in pytest_unconfigure."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+
+    def pytest_keyboard_interrupt(self) -> None:
+        hold_signals("stopping after the interrupt", progress_printer(self.config))
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -340,7 +340,9 @@ def test_a_closed_terminal_sighup_during_a_check_stops_the_run_clean(tmp_path: P
 @pytest.mark.parametrize("signum", SIGNALS)
 def test_a_second_signal_during_cleanup_does_not_cut_it_short(tmp_path: Path, signum: int) -> None:
     """The impatient second Ctrl-C (or a runner's SIGTERM after its SIGINT) while the cluster
-    is being removed: the removal finishes, then the run stops."""
+    is being removed: the removal finishes, then the run stops. The second signal may land
+    inside the removal or just after it (the report is still being written): either way it is
+    held and announced, and the run ends as pytest's "interrupted" (2), not with a traceback."""
     (tmp_path / "test_hold.py").write_text(HOLDING_TEST)
     run = start_run(tmp_path)
 
@@ -356,7 +358,7 @@ def test_a_second_signal_during_cleanup_does_not_cut_it_short(tmp_path: Path, si
         wait_for(look, awaiting="the node's removal to begin", timeout_s=STOP_BOUND_S)
 
     stopped = interrupt_at(run, signum, "during the cluster's removal", removing)
-    assert "removing the cluster: finishing first" in stopped.output
+    assert ": finishing first (a few seconds" in stopped.output, stopped.output[-400:]
     assert_stopped_clean(stopped)
 
 
