@@ -13,6 +13,11 @@ from pathlib import Path
 import docker
 from docker.errors import APIError, BuildError
 
+from homelab_acceptance.docker_disk_full import (
+    disk_full_message,
+    says_disk_full,
+    without_terminal_colours,
+)
 from homelab_acceptance.errors import HomelabAcceptanceError
 from homelab_acceptance.node_image.base_image import ensure_base_image
 from homelab_acceptance.run_identity import LABEL
@@ -47,9 +52,14 @@ def build_local_image(
         )
     except BuildError as error:
         last = " | ".join(
-            str(chunk.get("stream", "")).strip() for chunk in list(error.build_log)[-3:]
+            without_terminal_colours(str(chunk.get("stream", ""))).strip()
+            for chunk in list(error.build_log)[-3:]
         )
+        if says_disk_full(f"{error.msg} {last}"):
+            raise LocalImageBuildError(disk_full_message(client, f"image {tag}")) from None
         raise LocalImageBuildError(f"image {tag} from {recipe}: {error.msg} ({last})") from None
     except APIError as error:
+        if says_disk_full(str(error.explanation)):
+            raise LocalImageBuildError(disk_full_message(client, f"image {tag}")) from None
         raise LocalImageBuildError(f"image {tag} from {recipe}: {error.explanation}") from None
     return tag

@@ -6,11 +6,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from homelab_acceptance.docker_disk_full import FIRST_BUILD_BYTES
 from homelab_acceptance.doctor.findings import Finding, fail, ok, warn
 
 GB = 1024**3
-#: The first node image build (Kubernetes compiled from Debian's source package) needs ~6 GB.
-FIRST_BUILD_BYTES = 6 * GB
 #: With the node image cached: the stack's images and what the node writes on its volume.
 RUN_BYTES = 2 * GB
 WORKDIR_BYTES = 1 * GB

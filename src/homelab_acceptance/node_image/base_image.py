@@ -10,8 +10,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import docker
-from docker.errors import ImageNotFound
+from docker.errors import APIError, ImageNotFound
 
+from homelab_acceptance.docker_disk_full import disk_full_message, says_disk_full
 from homelab_acceptance.errors import NodeImageBuildError
 
 PRESENT_BASE = "debian:bookworm"
@@ -48,5 +49,11 @@ def make_base_image(client: docker.DockerClient, tag: str, progress: Callable[[s
             last = (result.stderr.strip().splitlines() or ["no output"])[-1]
             raise NodeImageBuildError(f"node image: mmdebstrap of bookworm failed: {last}")
         repository, _, version = tag.partition(":")
-        client.api.import_image(src=str(rootfs), repository=repository, tag=version)
+        try:
+            client.api.import_image(src=str(rootfs), repository=repository, tag=version)
+        except APIError as error:
+            doing = "node image: importing the bookworm base image"
+            if says_disk_full(str(error.explanation)):
+                raise NodeImageBuildError(disk_full_message(client, doing)) from None
+            raise NodeImageBuildError(f"{doing}: {error.explanation}") from None
     return str(client.images.get(tag).id)

@@ -18,6 +18,11 @@ from typing import Any
 import docker
 from docker.errors import APIError, ImageNotFound
 
+from homelab_acceptance.docker_disk_full import (
+    disk_full_message,
+    says_disk_full,
+    without_terminal_colours,
+)
 from homelab_acceptance.errors import NodeImageBuildError
 from homelab_acceptance.node_image.base_image import ensure_base_image
 from homelab_acceptance.run_identity import LABEL
@@ -26,6 +31,8 @@ RECIPE_DIR = Path(__file__).parent
 REPOSITORY = "homelab-acceptance/node"
 HEARTBEAT_S = 30.0
 _STEP = re.compile(r"^Step (\d+)/(\d+) : (.*)$")
+#: The engine repeats a failed RUN step's whole command; the step line already names it.
+_WHOLE_COMMAND = re.compile(r"The command '.*' returned")
 
 
 @dataclass(frozen=True)
@@ -101,6 +108,12 @@ def _build(
     try:
         for line in _stream(client, tag, base_id):
             state.observe(line, progress)
+    except NodeImageBuildError as error:
+        if says_disk_full(str(error)):
+            raise NodeImageBuildError(
+                disk_full_message(client, f"node image: step {state.step}")
+            ) from None
+        raise
     finally:
         stop.set()
         heartbeat.join()
@@ -133,13 +146,14 @@ class _BuildState:
 
     def observe(self, chunk: dict[str, Any], progress: Callable[[str], None]) -> None:
         if "error" in chunk or "errorDetail" in chunk:
-            detail = chunk.get("error") or chunk["errorDetail"].get("message", "")
+            detail = str(chunk.get("error") or chunk["errorDetail"].get("message", ""))
+            detail = _WHOLE_COMMAND.sub("the command returned", " ".join(detail.split()))
             context = " | ".join(self.tail[-3:])
             raise NodeImageBuildError(
-                f"node image: step {self.step} failed: {' '.join(str(detail).split())}"
+                f"node image: step {self.step} failed: {detail}"
                 + (f" (last output: {context})" if context else "")
             )
-        for raw_line in str(chunk.get("stream", "")).splitlines():
+        for raw_line in without_terminal_colours(str(chunk.get("stream", ""))).splitlines():
             line = raw_line.rstrip()
             if not line:
                 continue
