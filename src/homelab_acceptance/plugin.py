@@ -21,7 +21,7 @@ from homelab_acceptance.cleanup_shield import hold_signals, signals_held
 from homelab_acceptance.cluster import DEFAULT_SPEC, Cluster, open_cluster
 from homelab_acceptance.cluster.container_cluster import ContainerCluster
 from homelab_acceptance.cluster.kept import mark_kept
-from homelab_acceptance.cluster.reuse import reuse_kept_cluster
+from homelab_acceptance.cluster.reuse import attach_cluster, reuse_kept_cluster
 from homelab_acceptance.docker_engine import connect_docker
 from homelab_acceptance.errors import HomelabAcceptanceError
 from homelab_acceptance.kube_client import api_client_for
@@ -35,6 +35,12 @@ from homelab_acceptance.session_state import (
 )
 from homelab_acceptance.spec import DEFAULT_STACK, Stack, StackSpecError, load_stack
 from homelab_acceptance.stack_fixtures import stack_identity_key
+from homelab_acceptance.xdist_roles import (
+    SHARED_CLUSTER_INPUT,
+    is_xdist_controller,
+    is_xdist_worker,
+)
+from homelab_acceptance.xdist_shared_cluster import SharedClusterForWorkers
 
 #: The stack fixtures live in a module of their own, registered with this plugin.
 pytest_plugins = [
@@ -85,7 +91,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    _refuse_xdist(config)
     config.stash[run_identity_key] = RunIdentity.new()
     sigint_handler = signal.getsignal(signal.SIGINT)  # None: not set from Python
     config.stash[previous_handlers_key] = {
@@ -94,6 +99,15 @@ def pytest_configure(config: pytest.Config) -> None:
     }
     config.pluginmanager.register(_HoldAfterInterrupt(config), "homelab-hold-after-interrupt")
     _load_stack_spec(config)
+    if is_xdist_controller(config):
+        config.pluginmanager.register(
+            SharedClusterForWorkers(
+                config,
+                lambda: _open_cluster(config),
+                lambda the_cluster, failed: _kept_at_end(config, the_cluster, failed),
+            ),
+            "homelab-acceptance-shared-cluster",
+        )
     config.addinivalue_line(
         "markers",
         "disruptive: restarts or drains the node; runs after every other check, and on an "
@@ -158,18 +172,6 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         signal.signal(signum, previous)
 
 
-def _refuse_xdist(config: pytest.Config) -> None:
-    """pytest-xdist workers would share one cluster, and a disruptive check (node restart,
-    drain) in one worker would break the others' checks; one cluster per worker would be N
-    stacks on a small machine writing one report. Separate runs at once are fine."""
-    if getattr(config.option, "numprocesses", None) or hasattr(config, "workerinput"):
-        raise pytest.UsageError(
-            "pytest-xdist (-n) is not supported: the checks share one cluster and disruptive "
-            "ones (node restart, drain) would break the others'; run without -n (separate "
-            "runs at once are fine: each gets its own cluster)"
-        )
-
-
 def _interrupt_on_sigterm_and_sighup() -> dict[int, Any]:
     """CI runners stop a job with SIGTERM, and a closed terminal sends SIGHUP: treat both as
     Ctrl-C, so that fixtures tear down and the cluster is removed, instead of the process
@@ -201,23 +203,46 @@ def cluster(request: pytest.FixtureRequest) -> Iterator[Cluster]:
     --keep-cluster says otherwise, or the kept one named by --reuse-cluster, which stays.
     What a killed earlier run left is reaped first."""
     config = request.config
-    show = progress_printer(config)
-    keep = config.getoption("--keep-cluster")
-    reuse = config.getoption("--reuse-cluster")
+    worker = is_xdist_worker(config)
     failure: HomelabAcceptanceError | None = None
     try:
-        the_cluster = _reused_cluster(config, reuse) if reuse else _new_cluster(config, keep)
+        the_cluster = _shared_cluster(config) if worker else _open_cluster(config)
     except HomelabAcceptanceError as error:
         failure = error
     if failure is not None:
         fail(failure)  # outside the except block: one message, no chained traceback
     yield the_cluster
-    failed = request.session.testsfailed > 0
-    if reuse or keep == "always" or (keep == "on-failure" and failed):
-        _announce_kept(config, the_cluster, "tests failed" if failed else "kept", show)
-        return
-    with signals_held("removing the cluster", show):
+    if worker or _kept_at_end(config, the_cluster, request.session.testsfailed > 0):
+        return  # a worker's cluster is the controller's to remove
+    with signals_held("removing the cluster", progress_printer(config)):
         the_cluster.down()
+
+
+def _open_cluster(config: pytest.Config) -> Cluster:
+    """A new cluster, or the kept one --reuse-cluster names."""
+    reuse = config.getoption("--reuse-cluster")
+    if reuse:
+        return _reused_cluster(config, reuse)
+    return _new_cluster(config, config.getoption("--keep-cluster"))
+
+
+def _kept_at_end(config: pytest.Config, the_cluster: Cluster, failed: bool) -> bool:
+    """Whether the cluster stays after the session (announced if so), as --keep-cluster and
+    --reuse-cluster say."""
+    keep = config.getoption("--keep-cluster")
+    if config.getoption("--reuse-cluster") or keep == "always" or (keep == "on-failure" and failed):
+        why = "tests failed" if failed else "kept"
+        _announce_kept(config, the_cluster, why, progress_printer(config))
+        return True
+    return False
+
+
+def _shared_cluster(config: pytest.Config) -> Cluster:
+    """A pytest-xdist worker's cluster: the one the controller made for all its workers."""
+    shared = config.workerinput[SHARED_CLUSTER_INPUT]  # type: ignore[attr-defined]
+    the_cluster = attach_cluster(shared["run_id"], shared["provider"], progress_printer(config))
+    config.stash[stack_identity_key] = the_cluster.identity
+    return the_cluster
 
 
 def _new_cluster(config: pytest.Config, keep: str) -> Cluster:
@@ -281,6 +306,12 @@ def _disruptive_guard(request: pytest.FixtureRequest) -> None:
     """Skip a `disruptive` check on a cluster the harness did not create, unless allowed."""
     if request.node.get_closest_marker("disruptive") is None:
         return
+    if is_xdist_worker(request.config):
+        pytest.skip(
+            "disruptive check not run by a pytest-xdist worker: restarting or draining the "
+            "node the workers share would break the checks the others run meanwhile; run "
+            "`pytest -m disruptive` without -n for it"
+        )
     the_cluster: Cluster = request.getfixturevalue("cluster")
     if not the_cluster.ephemeral and not request.config.getoption("--allow-disruptive"):
         pytest.skip(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Generator
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,11 @@ from homelab_acceptance.report.results_json import write_results_json
 from homelab_acceptance.report.secret_sources import kubeconfig_secrets, stack_secrets
 from homelab_acceptance.report.verdict import Verdict, decide
 from homelab_acceptance.session_state import REPORT_PLUGIN, stack_key
+from homelab_acceptance.xdist_roles import (
+    WORKER_REPORT_OUTPUT,
+    is_xdist_controller,
+    is_xdist_worker,
+)
 
 #: When one of these fixtures fails, the harness could not run (exit 2), whatever the checks.
 HARNESS_FIXTURES = frozenset({"cluster", "provisioned_stack"})
@@ -85,9 +91,24 @@ def pytest_configure(config: pytest.Config) -> None:
         except BaselineError as error:
             raise pytest.UsageError(str(error)) from None
     report_dir = Path(config.getoption("--report-dir"))
-    config.pluginmanager.register(
-        AcceptanceReport(config, report_dir, baseline_path, baseline), REPORT_PLUGIN
-    )
+    report = AcceptanceReport(config, report_dir, baseline_path, baseline)
+    config.pluginmanager.register(report, REPORT_PLUGIN)
+    if is_xdist_controller(config):
+        config.pluginmanager.register(WorkerReports(report), "homelab-acceptance-worker-reports")
+
+
+class WorkerReports:
+    """pytest-xdist's controller side: each worker hands its records over as it ends."""
+
+    def __init__(self, report: AcceptanceReport) -> None:
+        self.report = report
+
+    def pytest_testnodedown(self, node: Any, error: object) -> None:
+        worker = str(node.gateway.id)
+        if error is not None:
+            self.report.note_harness_failure(f"pytest-xdist worker {worker} crashed: {error}")
+        handed = getattr(node, "workeroutput", {}).get(WORKER_REPORT_OUTPUT)
+        self.report.merge_worker_report(worker, handed)
 
 
 class AcceptanceReport:
@@ -134,7 +155,7 @@ class AcceptanceReport:
                 self._harness_failure = f"{fixturedef.argname}: {one_line(str(error))}"
             raise
         if isinstance(value, Cluster):
-            self._learn_cluster(value)
+            self.learn_cluster(value)
         return value
 
     @pytest.hookimpl(wrapper=True)
@@ -157,7 +178,34 @@ class AcceptanceReport:
             message=_collection_error_message(str(report.longrepr)),
         )
 
+    def note_harness_failure(self, what: str) -> None:
+        """The harness could not run (exit 2), whatever the checks say."""
+        if self._harness_failure is None:
+            self._harness_failure = one_line(what)
+
+    def merge_worker_report(self, worker: str, handed: dict[str, Any] | None) -> None:
+        """What a pytest-xdist worker recorded (its checks, its failure, the secrets it
+        learned); the controller writes the one report of the run."""
+        if handed is None:
+            self.note_harness_failure(f"pytest-xdist worker {worker} ended without its report")
+            return
+        for secret in handed["secrets"]:
+            self._redactor.register_secret(secret)
+        for record in handed["checks"]:
+            requirement = Requirement(**record.pop("requirement"))
+            self._checks[record["id"]] = CheckRecord(requirement=requirement, **record)
+        if handed["harness_failure"]:
+            self.note_harness_failure(handed["harness_failure"])
+
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        if is_xdist_worker(self._config):
+            workeroutput: dict[str, Any] = self._config.workeroutput  # type: ignore[attr-defined]
+            workeroutput[WORKER_REPORT_OUTPUT] = {
+                "checks": [asdict(check) for check in self._checks.values()],
+                "harness_failure": self._harness_failure,
+                "secrets": sorted(self._redactor.secrets()),
+            }
+            return  # the controller writes the report
         checks = list(self._checks.values())
         verdict = decide(
             [check.status for check in checks], self._harness_failure is not None, int(exitstatus)
@@ -188,7 +236,8 @@ class AcceptanceReport:
 
     # -- recording -----------------------------------------------------------------------------
 
-    def _learn_cluster(self, cluster: Cluster) -> None:
+    def learn_cluster(self, cluster: Cluster) -> None:
+        """The cluster's facts for the report, and its credentials for the redactor."""
         for secret in kubeconfig_secrets(cluster.kubeconfig_path):
             self._redactor.register_secret(secret)
         try:

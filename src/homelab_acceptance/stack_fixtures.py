@@ -3,7 +3,9 @@ observability services, and a probe pod for checks made from inside the cluster.
 
 from __future__ import annotations
 
+import fcntl
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
@@ -30,6 +32,7 @@ from homelab_acceptance.report_plugin import register_secret
 from homelab_acceptance.run_identity import LABEL, RunIdentity
 from homelab_acceptance.session_state import fail, progress_printer, run_identity_key
 from homelab_acceptance.spec import ServiceRef, Stack
+from homelab_acceptance.xdist_roles import is_xdist_worker
 
 #: The identity the stack is provisioned under, when not the session's: a reused cluster's
 #: (its labels and OpenTofu state belong to the run that kept it).
@@ -60,11 +63,12 @@ def provisioned_stack(
     images: ImagesOutcome | None = None
     failure: HomelabAcceptanceError | None = None
     try:
-        if cluster.ephemeral:
-            images = lifecycle.prepare_images(connect_docker())
-        else:
-            show(f"stack: {cluster.provider}:// is not ours: its images must already be pullable")
-        outcomes = tuple(lifecycle.apply_changed())
+        with _provisioning_turn(request.config, identity):
+            if cluster.ephemeral:
+                images = lifecycle.prepare_images(connect_docker())
+            else:
+                show(f"stack: {cluster.provider}:// is not ours: its images must be pullable")
+            outcomes = tuple(lifecycle.apply_changed())
     except HomelabAcceptanceError as error:
         failure = error
     except BaseException:
@@ -88,6 +92,23 @@ def provisioned_stack(
         # component first would only cost a minute (tests/integration covers destroy).
         return
     lifecycle.destroy()
+
+
+#: The lock file pytest-xdist workers take turns with, in the shared cluster's work dir.
+PROVISIONING_LOCK = "provisioning.lock"
+
+
+@contextmanager
+def _provisioning_turn(config: pytest.Config, identity: RunIdentity) -> Iterator[None]:
+    """pytest-xdist workers share one cluster and one stack on it: they apply it one at a
+    time (an exclusive lock in the cluster's work dir), so the first applies it and the
+    others find it recorded as applied, with nothing changed. Alone, no lock is needed."""
+    if not is_xdist_worker(config):
+        yield
+        return
+    with (identity.workdir() / PROVISIONING_LOCK).open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
+        yield
 
 
 def _declared_service(stack: Stack, what: str) -> ServiceRef:
@@ -154,9 +175,11 @@ def probe_pod(
             f"{cluster.provider}:// is not ours: the probe image cannot be imported, so checks "
             "from inside the cluster are not run"
         )
-    image = build_probe_image(connect_docker(), progress_printer(request.config))
-    cluster.import_images([image])
     identity = request.config.stash[run_identity_key]
+    shared = request.config.stash.get(stack_identity_key, identity)
+    with _provisioning_turn(request.config, shared):
+        image = build_probe_image(connect_docker(), progress_printer(request.config))
+        cluster.import_images([image])
     with labelled_namespace(kube_api, identity, "probe") as namespace:
         pod = sleeping_pod("probe", image, "Never", {LABEL: identity.run_id})
         k8s.CoreV1Api(kube_api).create_namespaced_pod(namespace, pod)

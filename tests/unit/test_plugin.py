@@ -68,17 +68,3 @@ def test_an_invalid_stack_spec_ends_the_run_with_exit_4_before_anything_starts(
     assert f"{spec}:3: components: [] should be non-empty" in result.stderr
     assert "Docker" not in result.stderr + result.stdout
     assert "Traceback" not in result.stderr
-
-
-def test_pytest_xdist_workers_are_refused_with_one_line(tmp_path: Path) -> None:
-    # pytest-xdist is not installed here: a conftest declares its option (same dest; plugins
-    # may not declare lowercase short options such as xdist's -n, so the long form is used).
-    (tmp_path / "conftest.py").write_text(
-        "def pytest_addoption(parser):\n"
-        "    parser.addoption('--numprocesses', dest='numprocesses', default=None)\n"
-    )
-    (tmp_path / "test_any.py").write_text("def test_nothing():\n    pass\n")
-    result = run_pytest(tmp_path, "--numprocesses", "2")
-    assert result.returncode == 4
-    assert "pytest-xdist (-n) is not supported" in result.stderr
-    assert run_pytest(tmp_path).returncode == 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -51,9 +52,15 @@ def _require_whole_pem(section: dict[str, Any]) -> None:
 
 
 def write_private(path: Path, text: str) -> None:
-    """Write `text` to `path` readable by the owner only (it holds a client key)."""
+    """Write `text` to `path` readable by the owner only (it holds a client key). Atomically:
+    the pytest-xdist workers sharing a cluster each rewrite its kubeconfig as they attach,
+    while the others read it."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w") as handle:
-        handle.write(text)
-    os.chmod(path, 0o600)
+    descriptor, staging = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)  # 0600
+    try:
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(text)
+        os.replace(staging, path)
+    except BaseException:
+        Path(staging).unlink(missing_ok=True)
+        raise

@@ -17,10 +17,18 @@ from homelab_acceptance.run_identity import Owner, RunIdentity
 def reuse_kept_cluster(name: str, progress: Callable[[str], None] = print) -> ContainerCluster:
     """The kept cluster `name` ("" for the most recent), attached and Ready."""
     kept = find_kept(connect_docker(), name)
-    if kept.provider not in PROVIDERS:
-        raise ConfigurationError(f"kept cluster {kept.name}: unknown provider {kept.provider}://")
-    cluster_class = provider_class(kept.provider)
-    identity = RunIdentity(kept.run_id, Owner.current())
+    return attach_cluster(kept.run_id, kept.provider, progress)
+
+
+def attach_cluster(
+    run_id: str, provider: str, progress: Callable[[str], None] = print
+) -> ContainerCluster:
+    """The node container of run `run_id` (a kept one, or the one a pytest-xdist controller
+    made for its workers), attached and Ready; attaching never removes it."""
+    if provider not in PROVIDERS:
+        raise ConfigurationError(f"cluster of run {run_id}: unknown provider {provider}://")
+    cluster_class = provider_class(provider)
+    identity = RunIdentity(run_id, Owner.current())
     cluster: ContainerCluster = cluster_class(identity, keep=True, progress=progress)
     cluster.attach()
     return cluster

@@ -54,6 +54,10 @@ class Redactor:
         self._known.add(value)
         self._known.add(base64.b64encode(value.encode()).decode())
 
+    def secrets(self) -> frozenset[str]:
+        """Every value registered (and its base64 form), for another process's redactor."""
+        return frozenset(self._known)
+
     def redact_text(self, text: str) -> str:
         # Longest first: a secret that contains another must go whole.
         for secret in sorted(self._known, key=len, reverse=True):

@@ -1,0 +1,113 @@
+"""pytest-xdist workers share one cluster without colliding: `pytest -n 2` on a real
+debian:// cluster. The controller makes the one cluster; both workers attach to it at the same
+time (a barrier makes them meet); the stack is applied once (one worker applies it, the other
+finds it unchanged); each worker's probe namespace is its own; the disruptive check is skipped
+with its reason; the controller writes one report with every check; nothing is left."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from homelab_acceptance.cluster.kept import CONTAINER_PREFIX
+from homelab_acceptance.docker_engine import connect_docker
+from homelab_acceptance.reaper import reap
+from homelab_acceptance.run_identity import LABEL, workdirs_root
+
+FIXTURES = Path(__file__).parents[2] / "fixtures"
+
+STACK = """
+apiVersion: homelab-acceptance/v1
+kind: Stack
+metadata: {name: shared}
+components:
+  - {name: web, provisioner: manifests, source: web, namespace: shared-web,
+     images: [{name: "homelab-acceptance/busybox:1.35"}]}
+"""
+
+#: Each check records what its worker saw, then waits until both workers have arrived, so the
+#: two really run at once on the one cluster.
+INNER_TEST = """
+import json
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+SEEN = Path(__file__).parent / "seen"
+
+
+def meet(worker):
+    (SEEN / f"arrived-{worker}").touch()
+    deadline = time.monotonic() + 240
+    while len(list(SEEN.glob("arrived-*"))) < 2:
+        assert time.monotonic() < deadline, "the other worker never arrived"
+        time.sleep(0.1)
+
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_shared(n, cluster, provisioned_stack, probe_pod):
+    worker = os.environ["PYTEST_XDIST_WORKER"]
+    outcomes = [
+        "unchanged" if o.unchanged_since else "applied" for o in provisioned_stack.outcomes
+    ]
+    (SEEN / f"{worker}.json").write_text(json.dumps(
+        {"cluster": cluster.name, "namespace": probe_pod[0], "outcomes": outcomes}
+    ))
+    meet(worker)
+
+
+@pytest.mark.disruptive
+def test_restart(cluster):
+    cluster.restart_node()
+"""
+
+
+def test_two_xdist_workers_share_one_cluster_without_colliding(
+    tmp_path: Path, built_busybox_image: str
+) -> None:
+    shutil.copytree(FIXTURES / "components" / "web", tmp_path / "web")
+    (tmp_path / "stack.yaml").write_text(STACK)
+    (tmp_path / "test_inner.py").write_text(INNER_TEST)
+    (tmp_path / "seen").mkdir()
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", str(tmp_path / "test_inner.py"), "-n", "2", "-q",
+         "-rs", "-p", "no:cacheprovider", "--cluster", "debian://",
+         "--stack", str(tmp_path / "stack.yaml"), "--report-dir", str(tmp_path / "reports")],
+        capture_output=True, text=True, cwd=tmp_path, timeout=900, check=False,
+    )  # fmt: skip
+    seen = {p.stem: json.loads(p.read_text()) for p in (tmp_path / "seen").glob("gw*.json")}
+    clusters = {s["cluster"] for s in seen.values()}
+    try:
+        assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
+        assert sorted(seen) == ["gw0", "gw1"], f"workers seen: {sorted(seen)}"
+        assert len(clusters) == 1, f"the workers were on different clusters: {clusters}"
+        namespaces = {s["namespace"] for s in seen.values()}
+        assert len(namespaces) == 2, f"the workers' probe namespaces collided: {namespaces}"
+        outcomes = sorted(s["outcomes"][0] for s in seen.values())
+        assert outcomes == ["applied", "unchanged"], f"the stack was applied as {outcomes}"
+        assert "disruptive check not run by a pytest-xdist worker" in run.stdout
+
+        results = json.loads((tmp_path / "reports" / "results.json").read_text())
+        statuses = {check["id"].split("::")[-1]: check["status"] for check in results["checks"]}
+        assert statuses == {
+            "test_shared[1]": "passed",
+            "test_shared[2]": "passed",
+            "test_restart": "skipped",
+        }
+        assert results["verdict"] == "accepted"
+        assert results["environment"]["provider"] == "debian://"
+
+        run_id = next(iter(clusters)).removeprefix(CONTAINER_PREFIX)
+        assert len(run_id) == 8, f"not a cluster of this harness: {clusters}"
+        client = connect_docker()
+        left = client.containers.list(all=True, filters={"label": f"{LABEL}={run_id}"})
+        assert left == [], f"left behind: {[c.name for c in left]}"
+        assert not (workdirs_root() / run_id).exists(), "the cluster's work dir was left"
+    finally:
+        for name in clusters:
+            reap(connect_docker(), run_id=name.removeprefix(CONTAINER_PREFIX))
