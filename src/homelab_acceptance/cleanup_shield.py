@@ -11,6 +11,22 @@ from contextlib import contextmanager
 from typing import Any
 
 SHIELDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+_stopping = threading.Event()
+
+
+def mark_run_stopping(stopping: bool = True) -> None:
+    """The run was interrupted and is on its way out (pytest_keyboard_interrupt); False when
+    it has ended (an in-process pytester run must not leave the next one marked)."""
+    if stopping:
+        _stopping.set()
+    else:
+        _stopping.clear()
+
+
+def run_is_stopping() -> bool:
+    """Whether cleanup should skip what only waits (a namespace's termination, say): the
+    cluster goes anyway, or Kubernetes finishes the deletion it was asked for."""
+    return _stopping.is_set()
 
 
 def hold_signals(what: str, show: Callable[[str], None]) -> dict[int, Any]:

@@ -17,7 +17,7 @@ import pytest
 from kubernetes import client as k8s
 
 from homelab_acceptance.checks.expectations import KINDS, expectations_of
-from homelab_acceptance.cleanup_shield import hold_signals, signals_held
+from homelab_acceptance.cleanup_shield import hold_signals, mark_run_stopping, signals_held
 from homelab_acceptance.cluster import DEFAULT_SPEC, Cluster, open_cluster
 from homelab_acceptance.cluster.container_cluster import ContainerCluster
 from homelab_acceptance.cluster.kept import mark_kept
@@ -164,10 +164,12 @@ class _HoldAfterInterrupt:
         self.config = config
 
     def pytest_keyboard_interrupt(self) -> None:
+        mark_run_stopping()
         hold_signals("stopping after the interrupt", progress_printer(self.config))
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    mark_run_stopping(False)
     for signum, previous in config.stash.get(previous_handlers_key, {}).items():
         signal.signal(signum, previous)
 

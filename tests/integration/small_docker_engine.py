@@ -1,6 +1,8 @@
 """A second, throwaway Docker engine whose data root is a small tmpfs: a full disk for a build,
-made without filling the machine's own disk (which other runs share). No networking (no
-bridge, no iptables rules): it cannot disturb the main engine's containers."""
+made without filling the machine's own disk (which other runs share). It runs in a network
+namespace of its own (`unshare --net`) with no bridge and no iptables rules: a dockerd started
+with `--bridge=none` in the host's namespace deletes the host's docker0, which the main
+engine's builds then cannot find ("could not find bridge docker0")."""
 
 from __future__ import annotations
 
@@ -32,8 +34,9 @@ def why_not_here() -> str | None:
     """Why a second engine cannot be started on this machine, or None."""
     if os.geteuid() != 0:
         return "a second Docker engine and a tmpfs mount need root"
-    if shutil.which("dockerd") is None:
-        return "no dockerd on PATH"
+    for tool in ("dockerd", "unshare"):
+        if shutil.which(tool) is None:
+            return f"no {tool} on PATH"
     return None
 
 
@@ -49,8 +52,9 @@ def small_docker_engine(size_mib: int) -> Iterator[SmallEngine]:
     engine = SmallEngine(f"unix://{home}/docker.sock", data_root)
     log = (home / "dockerd.log").open("wb")
     process = subprocess.Popen(
-        ["dockerd", "--data-root", str(data_root), "--exec-root", str(home / "exec"),
-         "--pidfile", str(home / "docker.pid"), "-H", engine.docker_host,
+        ["unshare", "--net", "dockerd", "--data-root", str(data_root),
+         "--exec-root", str(home / "exec"), "--pidfile", str(home / "docker.pid"),
+         "-H", engine.docker_host,
          "--bridge=none", "--iptables=false", "--ip6tables=false",
          "--cgroup-parent", f"/{home.name}"],
         stdout=log, stderr=subprocess.STDOUT, start_new_session=True,

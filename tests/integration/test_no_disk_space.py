@@ -52,6 +52,8 @@ def test_no_disk_space_for_the_node_image_build(tmp_path: Path) -> None:
     (tmp_path / "conftest.py").write_text(RUN_ID_CONFTEST)
     (tmp_path / "test_cluster.py").write_text(CLUSTER_TEST)
     scratch_before = scratch_dirs()
+    bridge = Path("/sys/class/net/docker0")  # the main engine's; its builds need it
+    bridge_before = bridge.exists()
     with small_docker_engine(size_mib=48) as engine:
         run = subprocess.run(
             [sys.executable, "-m", "pytest", str(tmp_path), "-p", "no:cacheprovider", "-q",
@@ -74,6 +76,7 @@ def test_no_disk_space_for_the_node_image_build(tmp_path: Path) -> None:
             + [v.name for v in client.volumes.list()]
         )
         assert left == [], f"left in the engine: {left}"
+    assert bridge.exists() or not bridge_before, "the small engine took the host's docker0"
     run_id = next(line.split()[1] for line in output.splitlines() if line.startswith("RUN-ID"))
     assert not (workdirs_root() / run_id).exists(), "the run's work dir was left"
     assert scratch_dirs() <= scratch_before, "mmdebstrap's scratch dir was left"

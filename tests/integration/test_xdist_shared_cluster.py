@@ -7,15 +7,22 @@ with its reason; the controller writes one report with every check; nothing is l
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from homelab_acceptance.cluster.kept import CONTAINER_PREFIX
 from homelab_acceptance.docker_engine import connect_docker
 from homelab_acceptance.reaper import reap
 from homelab_acceptance.run_identity import LABEL, workdirs_root
+from homelab_acceptance.waiting import Observation, wait_for
+
+#: As tests/integration/test_interrupts.py: the issue's 10 s, plus a margin for a loaded runner.
+ASSERTED_S = 15.0
 
 FIXTURES = Path(__file__).parents[2] / "fixtures"
 
@@ -110,4 +117,64 @@ def test_two_xdist_workers_share_one_cluster_without_colliding(
         assert not (workdirs_root() / run_id).exists(), "the cluster's work dir was left"
     finally:
         for name in clusters:
+            reap(connect_docker(), run_id=name.removeprefix(CONTAINER_PREFIX))
+
+
+#: Two checks that hold until the run is stopped, each saying where it is first.
+HOLDING_TESTS = """
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+SEEN = Path(__file__).parent / "seen"
+
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_hold(n, cluster, probe_pod):
+    (SEEN / os.environ["PYTEST_XDIST_WORKER"]).write_text(cluster.name)
+    threading.Event().wait()  # nobody sets it: holds until the run is stopped
+"""
+
+
+def test_ctrl_c_stops_the_xdist_run_and_removes_the_shared_cluster(tmp_path: Path) -> None:
+    """Ctrl-C in a terminal signals the whole process group: controller and workers."""
+    (tmp_path / "test_hold.py").write_text(HOLDING_TESTS)
+    (tmp_path / "seen").mkdir()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pytest", str(tmp_path / "test_hold.py"), "-n", "2", "-q",
+         "-p", "no:cacheprovider", "--cluster", "debian://",
+         "--report-dir", str(tmp_path / "reports")],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        cwd=tmp_path, start_new_session=True,
+    )  # fmt: skip
+    seen = tmp_path / "seen"
+    names: set[str] = set()
+    try:
+        wait_for(
+            lambda: Observation(
+                len(list(seen.iterdir())) == 2, f"{len(list(seen.iterdir()))} worker(s) holding"
+            ),
+            awaiting="both workers holding in a check",
+            timeout_s=300,
+        )
+        names = {path.read_text() for path in seen.iterdir()}
+        started = time.monotonic()
+        os.killpg(process.pid, signal.SIGINT)
+        output, _ = process.communicate(timeout=60)
+        seconds = time.monotonic() - started
+        print(f"SIGINT to an xdist run: stopped in {seconds:.1f}s")
+        assert process.returncode == 2, output.decode(errors="replace")[-2000:]
+        assert seconds <= ASSERTED_S, f"took {seconds:.1f}s to stop"
+        assert len(names) == 1, f"the workers were on different clusters: {names}"
+        run_id = next(iter(names)).removeprefix(CONTAINER_PREFIX)
+        left = connect_docker().containers.list(all=True, filters={"label": f"{LABEL}={run_id}"})
+        assert left == [], f"left behind: {[c.name for c in left]}"
+        assert not (workdirs_root() / run_id).exists(), "the cluster's work dir was left"
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        for name in names:
             reap(connect_docker(), run_id=name.removeprefix(CONTAINER_PREFIX))

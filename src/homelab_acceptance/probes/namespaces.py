@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from kubernetes import client as k8s
 from kubernetes.client.exceptions import ApiException
 
+from homelab_acceptance.cleanup_shield import run_is_stopping
 from homelab_acceptance.run_identity import LABEL, RunIdentity
 from homelab_acceptance.waiting import Observation, wait_for
 
@@ -17,7 +18,8 @@ def labelled_namespace(
     api: k8s.ApiClient, identity: RunIdentity, purpose: str, timeout_s: float = 120
 ) -> Iterator[str]:
     """A fresh namespace `hla-<purpose>-<run id>` for the block; deleted after it, and the
-    block's exit waits until it is really gone (so the next user does not race its deletion)."""
+    block's exit waits until it is really gone (so the next user does not race its deletion),
+    unless the run is being stopped."""
     core = k8s.CoreV1Api(api)
     name = f"hla-{purpose}-{identity.run_id}"
     core.create_namespace(
@@ -32,11 +34,14 @@ def labelled_namespace(
         yield name
     finally:
         core.delete_namespace(name)
-        wait_for(
-            lambda: namespace_gone(core, name),
-            awaiting=f"namespace {name} deleted",
-            timeout_s=timeout_s,
-        )
+        # A run being stopped (Ctrl-C, SIGTERM) asks for the deletion and lets Kubernetes
+        # finish it: waiting would eat into the 10 s a stopping run has.
+        if not run_is_stopping():
+            wait_for(
+                lambda: namespace_gone(core, name),
+                awaiting=f"namespace {name} deleted",
+                timeout_s=timeout_s,
+            )
 
 
 def _default_account_usable(api: k8s.ApiClient, namespace: str) -> Observation:
