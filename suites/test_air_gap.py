@@ -15,7 +15,7 @@ from kubernetes import client as k8s
 
 from homelab_acceptance.checks.air_gap import check_air_gap
 from homelab_acceptance.cluster import Cluster
-from homelab_acceptance.stack_fixtures import ProvisionedStack
+from homelab_acceptance.pytest_plugin.stack_fixtures import ProvisionedStack
 
 pytestmark = pytest.mark.requirement(
     "runs-offline",

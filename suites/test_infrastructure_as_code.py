@@ -10,7 +10,7 @@ import pytest
 from kubernetes import client as k8s
 
 from homelab_acceptance.provision.contract import Provisioner
-from homelab_acceptance.session_state import stack_key
+from homelab_acceptance.pytest_plugin.session_state import stack_key
 from homelab_acceptance.spec import Stack
 
 pytestmark = pytest.mark.requirement(
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.requirement(
 )
 
 if TYPE_CHECKING:
-    from homelab_acceptance.stack_fixtures import ProvisionedStack
+    from homelab_acceptance.pytest_plugin.stack_fixtures import ProvisionedStack
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -30,7 +30,7 @@ from homelab_acceptance.checks.node_processes import arguments_of, missing_proce
 from homelab_acceptance.checks.node_volumes import data_dir, dirs_off_volumes
 from homelab_acceptance.cluster import Cluster
 from homelab_acceptance.cluster.node_container import NodeContainer
-from homelab_acceptance.session_state import stack_key
+from homelab_acceptance.pytest_plugin.session_state import stack_key
 
 pytestmark = pytest.mark.requirement(
     "node-hardened",

@@ -20,8 +20,8 @@ pytestmark = pytest.mark.requirement(
     "The cluster works as a K3S user expects of a single node",
 )
 
-if TYPE_CHECKING:  # the root conftest.py, which pytest loads itself
-    from conftest import WebApp
+if TYPE_CHECKING:  # a fixture of the plugin (pytest_plugin/workloads.py)
+    from homelab_acceptance.pytest_plugin.workloads import WebApp
 
 
 def test_api_reports_a_kubernetes_version(cluster: Cluster) -> None:

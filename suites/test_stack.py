@@ -1,9 +1,9 @@
 """The stack spec's declared expectations, one pytest item each (see
-homelab_acceptance.stack_checks): `-m endpoint`, `-k sample-app/metric`, …"""
+homelab_acceptance.pytest_plugin.stack_checks): `-m endpoint`, `-k sample-app/metric`, …"""
 
 import pytest
 
-from homelab_acceptance.stack_checks import (  # noqa: F401  (collected by pytest)
+from homelab_acceptance.pytest_plugin.stack_checks import (  # noqa: F401  (collected by pytest)
     test_alert_fires_reaches_alertmanager_and_resolves,
     test_endpoint_answers_from_the_host,
     test_endpoint_answers_inside_the_cluster,

@@ -1,5 +1,6 @@
-"""The `homelab-acceptance` command: build the node image, clean up after killed runs, and
-`doctor`, the preflight (exit 2 when any finding fails).
+"""The `homelab-acceptance` command: build the node image, clean up after killed runs,
+install helm and kubectl (`tools install`), and `doctor`, the preflight (exit 2 when any
+finding fails).
 
 Bad input and unreachable engines end in one line on stderr and exit code 2, never a traceback.
 """
@@ -15,6 +16,7 @@ from homelab_acceptance.cluster.kept import find_kept, kept_clusters
 from homelab_acceptance.docker_engine import connect_docker
 from homelab_acceptance.doctor import any_failed, diagnose, gather_facts
 from homelab_acceptance.errors import HomelabAcceptanceError
+from homelab_acceptance.kube_tools import default_tools_dir, install_kube_tools
 from homelab_acceptance.node_image import ensure_node_image
 from homelab_acceptance.reaper import reap
 from homelab_acceptance.spec import DEFAULT_STACK
@@ -51,7 +53,19 @@ def _parser() -> argparse.ArgumentParser:
     doctor.add_argument(
         "--cluster", default="auto", help="the cluster spec the run will use (default: auto)"
     )
+    tools = commands.add_parser("tools", help="the command-line tools the provisioners drive")
+    tools_commands = tools.add_subparsers(dest="tools_command", required=True)
+    install = tools_commands.add_parser(
+        "install", help="put helm and kubectl beside this Python (its venv's bin) or into DIR"
+    )
+    install.add_argument("dir", nargs="?", type=Path, help="where to put them")
     return parser
+
+
+def _tools_install(target: Path | None) -> None:
+    where = target if target is not None else default_tools_dir()
+    if not install_kube_tools(where):
+        print(f"tools: helm and kubectl are in {where} already")
 
 
 def _doctor(stack: Path | None, cluster: str) -> int:
@@ -86,6 +100,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             _node_build(arguments.force)
         elif arguments.command == "clean":
             _clean(arguments.all, arguments.kept)
+        elif arguments.command == "tools":
+            _tools_install(arguments.dir)
         elif arguments.command == "doctor":
             return _doctor(arguments.stack, arguments.cluster)
     except HomelabAcceptanceError as error:

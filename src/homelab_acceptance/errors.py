@@ -2,8 +2,11 @@
 
     HomelabAcceptanceError
     ├── ConfigurationError      bad input: a cluster URL, an option
+    │   └── StackSpecError      stack.yaml is not a valid stack spec (file:line: field)
     ├── DockerUnavailableError  no Docker engine answers
     ├── NodeImageBuildError     a node image build step failed (which step, what it said)
+    ├── LocalImageBuildError    a stack's or the probe's image recipe failed to build
+    ├── ToolInstallError        helm and kubectl could not be installed (tools install)
     ├── WaitTimeout             a condition did not hold by its deadline (what, last seen)
     ├── ClusterError            a cluster could not be started, restarted or used
     │   └── PortTakenError      a host port the cluster needs is in use
@@ -21,12 +24,30 @@ class ConfigurationError(HomelabAcceptanceError):
     """The user asked for something malformed or unknown."""
 
 
+class StackSpecError(ConfigurationError):
+    """stack.yaml is not a valid stack spec. Its message is always one line: line breaks in
+    names taken from the file are shown escaped."""
+
+    def __init__(self, message: str) -> None:
+        escaped = message.replace("\r", "\\r").replace("\n", "\\n")
+        super().__init__(escaped)
+
+
 class DockerUnavailableError(HomelabAcceptanceError):
     """No Docker engine could be reached."""
 
 
 class NodeImageBuildError(HomelabAcceptanceError):
     """Building the node image failed."""
+
+
+class LocalImageBuildError(HomelabAcceptanceError):
+    """A workload image recipe failed to build."""
+
+
+class ToolInstallError(HomelabAcceptanceError):
+    """helm and kubectl could not be installed (the package could not be had, or is not as
+    expected)."""
 
 
 class WaitTimeout(HomelabAcceptanceError):

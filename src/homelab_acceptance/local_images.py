@@ -18,13 +18,9 @@ from homelab_acceptance.docker_disk_full import (
     says_disk_full,
     without_terminal_colours,
 )
-from homelab_acceptance.errors import HomelabAcceptanceError
+from homelab_acceptance.errors import LocalImageBuildError
 from homelab_acceptance.node_image.base_image import ensure_base_image
 from homelab_acceptance.run_identity import LABEL
-
-
-class LocalImageBuildError(HomelabAcceptanceError):
-    """A workload image recipe failed to build."""
 
 
 def build_local_image(

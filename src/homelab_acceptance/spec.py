@@ -17,7 +17,7 @@ from typing import Any
 import jsonschema
 from yaml.nodes import Node
 
-from homelab_acceptance.errors import ConfigurationError
+from homelab_acceptance.errors import ConfigurationError, StackSpecError
 from homelab_acceptance.secret_values import secret_strings
 from homelab_acceptance.spec_containment import escape_from
 from homelab_acceptance.yaml_positions import line_of, load
@@ -29,15 +29,6 @@ PROVISIONER_GROUP = "homelab_acceptance.provisioners"
 #: A stack spec is a few KiB (the reference stack: ~4); anything this large is not one, and is
 #: refused before it is read whole or parsed.
 MAX_SPEC_BYTES = 1024 * 1024
-
-
-class StackSpecError(ConfigurationError):
-    """stack.yaml is not a valid stack spec. Its message is always one line: line breaks in
-    names taken from the file are shown escaped."""
-
-    def __init__(self, message: str) -> None:
-        escaped = message.replace("\r", "\\r").replace("\n", "\\n")
-        super().__init__(escaped)
 
 
 @dataclass(frozen=True)

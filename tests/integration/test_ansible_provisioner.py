@@ -25,8 +25,8 @@ from homelab_acceptance.docker_engine import connect_docker
 from homelab_acceptance.errors import ConfigurationError
 from homelab_acceptance.kube_client import raw_get
 from homelab_acceptance.provision import provisioner_for
+from homelab_acceptance.pytest_plugin.session_state import run_identity_key
 from homelab_acceptance.run_identity import LABEL
-from homelab_acceptance.session_state import run_identity_key
 from homelab_acceptance.spec import Component
 
 COMPONENTS = Path(__file__).parents[2] / "fixtures" / "components"

@@ -125,7 +125,7 @@ def test_a_provisioners_missing_tool_is_exit_2(tmp_path: Path) -> None:
         "components:\n  - {name: web, provisioner: opentofu, source: module, namespace: web}\n"
     )
     run = run_suites(
-        tmp_path, "--stack", str(stack), "--cluster", "debian://", "-k", "reapplying",
+        tmp_path, f"--stack={stack}", "--cluster", "debian://", "-k", "reapplying",
         env={"PATH": "/usr/bin:/bin"}, suite=IAC,
     )  # fmt: skip
     assert_one_line_and_nothing_left(
@@ -159,6 +159,6 @@ def test_a_hostile_stack_is_exit_4_before_anything_starts(
 ) -> None:
     stack = tmp_path / "stack.yaml"
     stack.write_bytes(content)
-    run = run_suites(tmp_path, "--stack", str(stack))
+    run = run_suites(tmp_path, f"--stack={stack}")
     assert_one_line_and_nothing_left(run, 4, line)
     assert "cluster:" not in run.output  # nothing was started

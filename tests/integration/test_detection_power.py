@@ -131,7 +131,7 @@ def run_suites(variant: Variant, report: Path) -> list[Outcome]:
     """The suites against the variant's stack, in a pytest session of their own."""
     command = [
         sys.executable, "-m", "pytest", "suites", "-p", "no:cacheprovider", "-q",
-        "--stack", str(BROKEN / variant.name / "stack.yaml"),
+        f"--stack={BROKEN / variant.name / 'stack.yaml'}",
         "--junitxml", str(report), "--report-dir", str(report.with_suffix("")),
         *variant.selection,
     ]  # fmt: skip

@@ -111,7 +111,9 @@ def test_a_missing_helm_is_named_with_setup_as_the_fix(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert len(helm) == 1, result.stdout
     assert "prometheus (helm)" in helm[0]
-    assert helm[0].endswith("— ./scripts/setup installs helm, kubectl and ansible into .venv/bin")
+    assert helm[0].endswith(
+        "— homelab-acceptance tools install puts helm and kubectl beside this Python"
+    )
 
 
 def test_an_unreachable_engine_fails_and_the_rest_is_still_checked(tmp_path: Path) -> None:

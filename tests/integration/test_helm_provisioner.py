@@ -22,7 +22,7 @@ from homelab_acceptance.cluster import Cluster
 from homelab_acceptance.errors import ConfigurationError
 from homelab_acceptance.provision import provisioner_for
 from homelab_acceptance.provision.cli_tools import find_cli, run_cli
-from homelab_acceptance.session_state import run_identity_key
+from homelab_acceptance.pytest_plugin.session_state import run_identity_key
 from homelab_acceptance.spec import Component
 
 CHART = Path(__file__).parents[2] / "fixtures" / "components" / "helm-web"
@@ -132,5 +132,5 @@ def test_a_missing_helm_is_one_line(
         provisioner.drift()
     assert str(raised.value) == (
         f"component web (helm): no 'helm' on PATH or in {tmp_path}; "
-        "./scripts/setup installs it into .venv/bin"
+        "homelab-acceptance tools install puts it beside this Python"
     )

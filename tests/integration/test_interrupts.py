@@ -38,7 +38,7 @@ PROBE_RECIPE = Path(probe_image.__file__).parent
 
 #: Prints the run id as the session starts, so the test knows which labels are the run's.
 RUN_ID_CONFTEST = """
-from homelab_acceptance.session_state import run_identity_key
+from homelab_acceptance.pytest_plugin.session_state import run_identity_key
 
 
 def pytest_sessionstart(session):
@@ -194,13 +194,13 @@ def unready_pod_exists(run_id: str) -> Observation:
     return Observation(bool(pods.items), f"{len(pods.items)} pod(s) app=unready")
 
 
-def unsettled_stack(directory: Path) -> tuple[str, str]:
+def unsettled_stack(directory: Path) -> tuple[str]:
     shutil.copytree(FIXTURES / "components" / "unready", directory / "unready")
     (directory / "busybox").mkdir()
     shutil.copy(PROBE_RECIPE / "Dockerfile", directory / "busybox")
     (directory / "stack.yaml").write_text(UNSETTLED_STACK)
     (directory / "test_stack.py").write_text(STACK_TEST)
-    return "--stack", str(directory / "stack.yaml")
+    return (f"--stack={directory / 'stack.yaml'}",)
 
 
 SIGNALS = [pytest.param(signal.SIGINT, id="SIGINT"), pytest.param(signal.SIGTERM, id="SIGTERM")]
@@ -273,7 +273,7 @@ def test_interrupted_while_a_stack_image_builds(tmp_path: Path, signum: int) -> 
     (tmp_path / "stack.yaml").write_text(HELD_BUILD_STACK.replace("NONCE", nonce))
     (tmp_path / "test_stack.py").write_text(STACK_TEST)
     client = connect_docker()
-    run = start_run(tmp_path, "--stack", str(tmp_path / "stack.yaml"))
+    run = start_run(tmp_path, f"--stack={tmp_path / 'stack.yaml'}")
 
     def building(_run_id: str) -> None:
         def look() -> Observation:

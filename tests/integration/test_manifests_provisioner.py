@@ -17,7 +17,7 @@ from provisioner_checks import (
 
 from homelab_acceptance.cluster import Cluster
 from homelab_acceptance.provision import provisioner_for
-from homelab_acceptance.session_state import run_identity_key
+from homelab_acceptance.pytest_plugin.session_state import run_identity_key
 from homelab_acceptance.spec import Component
 
 COMPONENTS = Path(__file__).parents[2] / "fixtures" / "components"

@@ -24,7 +24,7 @@ from homelab_acceptance.docker_engine import connect_docker
 from homelab_acceptance.run_identity import workdirs_root
 
 RUN_ID_CONFTEST = """
-from homelab_acceptance.session_state import run_identity_key
+from homelab_acceptance.pytest_plugin.session_state import run_identity_key
 
 
 def pytest_sessionstart(session):

@@ -18,7 +18,7 @@ from homelab_acceptance.docker_engine import connect_docker
 from homelab_acceptance.kube_client import raw_get
 from homelab_acceptance.local_images import build_local_image
 from homelab_acceptance.provision import provisioner_for
-from homelab_acceptance.session_state import progress_printer, run_identity_key
+from homelab_acceptance.pytest_plugin.session_state import progress_printer, run_identity_key
 from homelab_acceptance.spec import Component
 from homelab_acceptance.waiting import Observation, wait_for
 

@@ -25,8 +25,8 @@ from homelab_acceptance.docker_engine import connect_docker
 from homelab_acceptance.kube_client import api_client_for, raw_get
 from homelab_acceptance.probes.namespaces import labelled_namespace
 from homelab_acceptance.probes.pods import exec_in_pod, wait_pod_running, why_not_ready
+from homelab_acceptance.pytest_plugin.session_state import progress_printer, run_identity_key
 from homelab_acceptance.run_identity import LABEL
-from homelab_acceptance.session_state import progress_printer, run_identity_key
 from homelab_acceptance.waiting import Observation, wait_for
 
 PROVIDER_SPECS = ["debian://", "k3s://", "k3d://k3d-config.yaml"]

@@ -43,7 +43,7 @@ components:
 INNER_TEST = """
 from kubernetes import client as k8s
 
-from homelab_acceptance.session_state import run_identity_key
+from homelab_acceptance.pytest_plugin.session_state import run_identity_key
 
 
 def test_stack_is_there(request, cluster, provisioned_stack, kube_api):
@@ -72,7 +72,7 @@ def build_web_b_image(version: str) -> str:
 def run_pytest(project: Path, *options: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "pytest", str(project / "test_inner.py"), "-s", "-q",
-         "-p", "no:cacheprovider", "--stack", str(project / "stack.yaml"),
+         "-p", "no:cacheprovider", f"--stack={project / 'stack.yaml'}",
          "--report-dir", str(project / "reports"), *options],
         capture_output=True, text=True, cwd=project, timeout=600, check=False,
     )  # fmt: skip
@@ -176,7 +176,7 @@ def test_an_unknown_kept_cluster_is_one_line_and_creates_nothing(project: Path) 
     started = datetime.now(UTC)
     run = subprocess.Popen(
         [sys.executable, "-m", "pytest", str(project / "test_inner.py"), "-q",
-         "-p", "no:cacheprovider", "--stack", str(project / "stack.yaml"),
+         "-p", "no:cacheprovider", f"--stack={project / 'stack.yaml'}",
          "--report-dir", str(project / "reports"), "--reuse-cluster", "no-such-cluster"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=project,
     )  # fmt: skip

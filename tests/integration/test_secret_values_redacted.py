@@ -33,7 +33,7 @@ def test_a_seeded_secret_is_in_no_report_file_and_not_in_the_output(tmp_path: Pa
     reports = tmp_path / "reports"
     result = subprocess.run(
         [sys.executable, "-m", "pytest", str(ROOT / "suites" / "test_smoke.py"), "-p",
-         "no:cacheprovider", "-rA", "--stack", str(stack), "--report-dir", str(reports),
+         "no:cacheprovider", "-rA", f"--stack={stack}", "--report-dir", str(reports),
          "--cluster", "debian://"],
         cwd=ROOT, capture_output=True, text=True, check=False, timeout=600, env=dict(os.environ),
     )  # fmt: skip

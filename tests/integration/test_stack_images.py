@@ -18,8 +18,8 @@ import requests
 
 from homelab_acceptance.docker_engine import connect_docker
 from homelab_acceptance.local_images import build_local_image
+from homelab_acceptance.pytest_plugin.session_state import progress_printer, run_identity_key
 from homelab_acceptance.run_identity import RunIdentity
-from homelab_acceptance.session_state import progress_printer, run_identity_key
 from homelab_acceptance.waiting import Observation, wait_for
 
 IMAGES_DIR = Path(__file__).parents[2] / "stack" / "images"

@@ -84,7 +84,7 @@ def test_two_xdist_workers_share_one_cluster_without_colliding(
     run = subprocess.run(
         [sys.executable, "-m", "pytest", str(tmp_path / "test_inner.py"), "-n", "2", "-q",
          "-rs", "-p", "no:cacheprovider", "--cluster", "debian://",
-         "--stack", str(tmp_path / "stack.yaml"), "--report-dir", str(tmp_path / "reports")],
+         f"--stack={tmp_path / 'stack.yaml'}", "--report-dir", str(tmp_path / "reports")],
         capture_output=True, text=True, cwd=tmp_path, timeout=900, check=False,
     )  # fmt: skip
     seen = {p.stem: json.loads(p.read_text()) for p in (tmp_path / "seen").glob("gw*.json")}

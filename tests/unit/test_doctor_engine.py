@@ -21,7 +21,7 @@ def test_a_reachable_engine_is_ok_with_its_version() -> None:
 def test_an_unreachable_engine_fails() -> None:
     finding = engine_finding(EngineFacts("unix:///x.sock", error="Docker engine not reachable"))
     assert finding.level is Level.FAIL
-    assert "./scripts/setup" in finding.fix
+    assert "dockerd" in finding.fix
 
 
 def test_privileged_allowed_is_ok() -> None:

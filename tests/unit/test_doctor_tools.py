@@ -45,17 +45,17 @@ def test_found_tools_are_ok_with_their_path() -> None:
     assert any("/usr/local/bin/terraform" in f.seen for f in findings)
 
 
-def test_a_missing_helm_fails_naming_it_and_setup() -> None:
+def test_a_missing_helm_fails_naming_it_and_the_command_that_installs_it() -> None:
     facts = ToolFacts({**ALL_FOUND.found, "helm": None}, "/v")
     failed = [f for f in tool_findings(tools_needed(COMPONENTS), facts) if f.level is Level.FAIL]
     assert len(failed) == 1
     assert failed[0].what == "tool helm"
     assert "prometheus (helm)" in failed[0].seen
-    assert "./scripts/setup" in failed[0].fix
+    assert failed[0].fix.startswith("homelab-acceptance tools install")
 
 
-def test_a_missing_tofu_and_terraform_fix_is_not_setup() -> None:
+def test_a_missing_tofu_and_terraform_fix_is_not_the_kube_tools_installer() -> None:
     facts = ToolFacts({**ALL_FOUND.found, "terraform": None}, "/v")
     failed = [f for f in tool_findings(tools_needed(COMPONENTS), facts) if f.level is Level.FAIL]
     assert [f.what for f in failed] == ["tool tofu or terraform"]
-    assert "./scripts/setup cannot" in failed[0].fix
+    assert failed[0].fix == "install OpenTofu (tofu) or Terraform on PATH yourself"

@@ -13,7 +13,7 @@ from homelab_acceptance.report.schema import schema_problem
 
 pytest_plugins = ["pytester"]
 
-REPORT = ("-p", "homelab_acceptance.report_plugin", "-p", "no:cacheprovider")
+REPORT = ("-p", "homelab_acceptance.pytest_plugin.report", "-p", "no:cacheprovider")
 
 MIXED_SUITE = '''
 import pytest

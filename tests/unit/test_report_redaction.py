@@ -163,7 +163,12 @@ def test_no_seeded_secret_reaches_any_report_file(pytester: pytest.Pytester) -> 
     pytester.makeconftest(SEEDED_CONFTEST.format())
     pytester.makepyfile(test_seeded=SEEDED_SUITE.format(seen=seen))
     run = pytester.runpytest(
-        "-p", "homelab_acceptance.report_plugin", "-p", "no:cacheprovider", "--stack", "stack.yaml"
+        "-p",
+        "homelab_acceptance.pytest_plugin.report",
+        "-p",
+        "no:cacheprovider",
+        "--stack=stack.yaml",
+        str(pytester.path),  # its own checks only, not the packaged suites as well
     )
     assert run.ret == 1
     written = sorted((pytester.path / "reports").iterdir())
@@ -183,7 +188,7 @@ def test_no_seeded_secret_reaches_any_report_file(pytester: pytest.Pytester) -> 
 def test_a_secret_registered_at_run_time_is_redacted(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
         test_runtime="""
-from homelab_acceptance.report_plugin import register_secret
+from homelab_acceptance.pytest_plugin.report import register_secret
 
 
 def test_learns_a_password(request, evidence):
@@ -191,7 +196,9 @@ def test_learns_a_password(request, evidence):
     evidence["login"] = "admin:grafana-admin-pw-from-cluster"
 """
     )
-    run = pytester.runpytest("-p", "homelab_acceptance.report_plugin", "-p", "no:cacheprovider")
+    run = pytester.runpytest(
+        "-p", "homelab_acceptance.pytest_plugin.report", "-p", "no:cacheprovider"
+    )
     assert run.ret == 0
     results = (pytester.path / "reports" / "results.json").read_text()
     assert "grafana-admin-pw-from-cluster" not in results
@@ -201,8 +208,8 @@ def test_learns_a_password(request, evidence):
 def test_a_progress_line_goes_through_the_redactor(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
         test_progress="""
-from homelab_acceptance.report_plugin import register_secret
-from homelab_acceptance.session_state import progress_printer
+from homelab_acceptance.pytest_plugin.report import register_secret
+from homelab_acceptance.pytest_plugin.session_state import progress_printer
 
 
 def test_says_what_it_does(request):
@@ -211,7 +218,7 @@ def test_says_what_it_does(request):
 """
     )
     run = pytester.runpytest_subprocess(
-        "-p", "homelab_acceptance.report_plugin", "-p", "no:cacheprovider", "-s"
+        "-p", "homelab_acceptance.pytest_plugin.report", "-p", "no:cacheprovider", "-s"
     )
     assert run.ret == 0
     assert f"helm: values: {REDACTED}" in run.stdout.str()

@@ -14,7 +14,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from homelab_acceptance.spec import SecretRef, StackSpecError, load_stack, stack_schema
+from homelab_acceptance.errors import StackSpecError
+from homelab_acceptance.spec import SecretRef, load_stack, stack_schema
 
 VALID = """\
 apiVersion: homelab-acceptance/v1

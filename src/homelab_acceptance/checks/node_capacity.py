@@ -88,5 +88,5 @@ def _requested(pod: Any, resource: str) -> Decimal:
 
 def _quantity(text: str) -> Decimal:
     """A Kubernetes quantity ("250m", "1Gi") as a number of cores or bytes."""
-    value: Decimal = parse_quantity(text)  # type: ignore[no-untyped-call]
+    value: Decimal = parse_quantity(text)
     return value

@@ -28,7 +28,8 @@ def port_forward(kubeconfig: Path, service: ServiceRef, *, timeout_s: float = 30
     kubectl = find_cli("kubectl")
     if kubectl is None:
         raise ConfigurationError(
-            f"reaching {service} needs kubectl (port-forward): run ./scripts/setup"
+            f"reaching {service} needs kubectl (port-forward): homelab-acceptance tools install "
+            "puts it beside this Python"
         )
     process = subprocess.Popen(
         [

@@ -38,7 +38,12 @@ class PrivilegeFacts:
 
 def engine_finding(facts: EngineFacts) -> Finding:
     if facts.error is not None:
-        return fail("docker", facts.error, "./scripts/setup starts dockerd when none answers")
+        return fail(
+            "docker",
+            facts.error,
+            "start a Docker engine (Debian: apt-get install docker.io, then dockerd), or point "
+            "DOCKER_HOST at one",
+        )
     return ok("docker", f"engine {facts.version} at {facts.where}, root dir {facts.root_dir}")
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from homelab_acceptance.doctor.findings import Finding, fail, ok
-from homelab_acceptance.errors import ConfigurationError
-from homelab_acceptance.spec import StackSpecError, load_stack
+from homelab_acceptance.errors import ConfigurationError, StackSpecError
+from homelab_acceptance.spec import load_stack
 from homelab_acceptance.yaml_positions import line_of, load
 
 #: load_stack's error about an image name: the image check says the same with the component.

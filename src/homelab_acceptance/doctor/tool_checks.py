@@ -19,11 +19,15 @@ _NEEDS: dict[str, tuple[tuple[str, ...], ...]] = {
     "ansible": (("ansible-playbook",),),
     "opentofu": (("tofu", "terraform"), ("kubectl",)),
 }
-_SETUP_FIX = "./scripts/setup installs helm, kubectl and ansible into .venv/bin"
-#: Tools ./scripts/setup cannot install: neither is on PyPI or in Debian's archive.
+_KUBE_TOOLS_FIX = "homelab-acceptance tools install puts helm and kubectl beside this Python"
+#: How a user gets each tool: every fix names a command they have.
 _OWN_FIXES = {
-    "tofu": "install OpenTofu (tofu) or Terraform on PATH yourself: ./scripts/setup cannot",
-    "k3d": "install the k3d binary on PATH yourself (./scripts/setup cannot), or use debian://",
+    "helm": _KUBE_TOOLS_FIX,
+    "kubectl": _KUBE_TOOLS_FIX,
+    "ansible-playbook": "pip install 'homelab-acceptance[provisioners]' (ansible, with the "
+    "kubernetes.core collection)",
+    "tofu": "install OpenTofu (tofu) or Terraform on PATH yourself",
+    "k3d": "install the k3d binary on PATH yourself, or use debian://",
 }
 
 
@@ -56,7 +60,7 @@ def tool_findings(needed: dict[tuple[str, ...], list[str]], facts: ToolFacts) ->
         if path is not None:
             findings.append(ok(what, f"{path}, for {', '.join(users)}"))
             continue
-        fix = _OWN_FIXES.get(alternatives[0], _SETUP_FIX)
+        fix = _OWN_FIXES.get(alternatives[0], _KUBE_TOOLS_FIX)
         findings.append(
             fail(
                 what,

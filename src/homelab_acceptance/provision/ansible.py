@@ -29,7 +29,7 @@ from homelab_acceptance.provision.private_files import private_dir
 from homelab_acceptance.provision.settling import wait_namespace_settled
 from homelab_acceptance.waiting import Observation, wait_for
 
-INSTALL_HINT = "pip install 'homelab-acceptance[provisioners]' (./scripts/setup does)"
+INSTALL_HINT = "pip install 'homelab-acceptance[provisioners]'"
 DESTROY_TIMEOUT_S = 180
 
 

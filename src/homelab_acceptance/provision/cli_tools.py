@@ -1,8 +1,9 @@
 """Finding and running the command-line tools provisioners drive (helm, ansible-playbook,
 tofu/terraform, kubectl).
 
-A tool is looked up on PATH and then beside the running Python: `./scripts/setup` installs helm,
-kubectl and ansible into `.venv/bin`, which is not on PATH when pytest is started as
+A tool is looked up on PATH and then beside the running Python: `homelab-acceptance tools
+install` puts helm and kubectl there and `pip install 'homelab-acceptance[provisioners]'`
+ansible, into a venv's bin, which is not on PATH when pytest is started as
 `.venv/bin/pytest`. A failing command becomes one line: which component, which step, and the
 last line the tool printed on stderr, or what the caller's reader picks from the output (never
 the whole output: it may echo values)."""

@@ -31,7 +31,7 @@ from homelab_acceptance.provision.settling import WORKLOAD_KINDS, wait_workloads
 from homelab_acceptance.spec import Component
 
 POST_RENDERER = "homelab-acceptance-labels"
-HELM_HINT = "./scripts/setup installs it into .venv/bin"
+HELM_HINT = "homelab-acceptance tools install puts it beside this Python"
 
 
 def chart_arguments(component: Component) -> list[str]:

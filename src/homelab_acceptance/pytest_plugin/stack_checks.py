@@ -3,7 +3,7 @@ metric, log line, alert), parametrized by the plugin from the spec with readable
 (`-k sample-app/endpoint`, `-m metric`). Collect them by importing them into a test module
 of your suite:
 
-    from homelab_acceptance.stack_checks import (  # noqa: F401
+    from homelab_acceptance.pytest_plugin.stack_checks import (  # noqa: F401
         test_alert_fires_reaches_alertmanager_and_resolves,
         test_endpoint_answers_from_the_host,
         test_endpoint_answers_inside_the_cluster,
@@ -33,7 +33,7 @@ from homelab_acceptance.cluster.contract import Cluster
 from homelab_acceptance.spec import Alert, Endpoint, LogLine, Metric
 
 if TYPE_CHECKING:
-    from homelab_acceptance.stack_fixtures import ProvisionedStack
+    from homelab_acceptance.pytest_plugin.stack_fixtures import ProvisionedStack
 
 
 def test_endpoint_answers_inside_the_cluster(

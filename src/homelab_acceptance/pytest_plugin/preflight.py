@@ -6,21 +6,13 @@ from __future__ import annotations
 
 import pytest
 
+from homelab_acceptance.cluster.providers import DEFAULT_SPEC
 from homelab_acceptance.doctor.diagnosis import diagnose
 from homelab_acceptance.doctor.facts import gather_facts
 from homelab_acceptance.doctor.findings import Level
-from homelab_acceptance.session_state import stack_key
+from homelab_acceptance.pytest_plugin.session_state import stack_key
 
 EXIT_HARNESS_CANNOT_RUN = 2
-
-
-def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.getgroup("homelab-acceptance").addoption(
-        "--doctor",
-        action="store_true",
-        help="run the preflight (homelab-acceptance doctor) first; a failed finding ends the "
-        "run with exit code 2",
-    )
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -28,7 +20,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     if not config.getoption("--doctor"):
         return
     stack = config.stash.get(stack_key, None)
-    cluster = config.getoption("--cluster") or config.getini("homelab_cluster")
+    cluster = config.getoption("--cluster") or config.getini("homelab_cluster") or DEFAULT_SPEC
     findings = diagnose(gather_facts(stack.path if stack else None, cluster))
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     for finding in findings:

@@ -1,8 +1,8 @@
-"""The pytest plugin: the only layer that knows pytest. It turns the engine's objects into
-fixtures and its errors into one-line failures.
-
-Options: `--cluster SPEC` (default `auto`, or the ini key `homelab_cluster`),
-`--keep-cluster=never|on-failure|always` and `--reuse-cluster [NAME]` (a kept cluster).
+"""The acceptance run's session plugin, loaded by the entry point (`entry.py`) when a run
+uses the plugin: the cluster and its API client as fixtures, the stack spec read before
+anything starts, interrupts turned into a clean way out, disruptive checks last. It turns the
+engine's objects into fixtures and its errors into one-line failures. The options are
+declared in `entry.py`.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 import signal
 import threading
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,71 +22,27 @@ from homelab_acceptance.cluster.container_cluster import ContainerCluster
 from homelab_acceptance.cluster.kept import mark_kept
 from homelab_acceptance.cluster.reuse import attach_cluster, reuse_kept_cluster
 from homelab_acceptance.docker_engine import connect_docker
-from homelab_acceptance.errors import HomelabAcceptanceError
+from homelab_acceptance.errors import HomelabAcceptanceError, StackSpecError
 from homelab_acceptance.kube_client import api_client_for
-from homelab_acceptance.reaper import reap
-from homelab_acceptance.run_identity import RunIdentity
-from homelab_acceptance.session_state import (
+from homelab_acceptance.pytest_plugin.entry import option_value, stack_path_key
+from homelab_acceptance.pytest_plugin.session_state import (
     fail,
     progress_printer,
     run_identity_key,
     stack_key,
 )
-from homelab_acceptance.spec import DEFAULT_STACK, Stack, StackSpecError, load_stack
-from homelab_acceptance.stack_fixtures import stack_identity_key
-from homelab_acceptance.xdist_roles import (
+from homelab_acceptance.pytest_plugin.stack_fixtures import stack_identity_key
+from homelab_acceptance.pytest_plugin.xdist_roles import (
     SHARED_CLUSTER_INPUT,
     is_xdist_controller,
     is_xdist_worker,
 )
-from homelab_acceptance.xdist_shared_cluster import SharedClusterForWorkers
+from homelab_acceptance.pytest_plugin.xdist_shared_cluster import SharedClusterForWorkers
+from homelab_acceptance.reaper import reap
+from homelab_acceptance.run_identity import RunIdentity
+from homelab_acceptance.spec import Stack, load_stack
 
-#: The stack fixtures live in a module of their own, registered with this plugin.
-pytest_plugins = [
-    "homelab_acceptance.stack_fixtures",
-    "homelab_acceptance.report_plugin",
-    "homelab_acceptance.preflight_plugin",
-]
-
-KEEP_CHOICES = ("never", "on-failure", "always")
 previous_handlers_key = pytest.StashKey[dict[int, Any]]()
-
-
-def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("homelab-acceptance")
-    group.addoption(
-        "--cluster",
-        default=None,
-        help="cluster spec: auto (default), debian://[?api_port=N&nodeports=A-B]",
-    )
-    group.addoption(
-        "--keep-cluster",
-        choices=KEEP_CHOICES,
-        default="never",
-        help="keep the cluster after the run: never (default), on-failure, always",
-    )
-    group.addoption(
-        "--reuse-cluster",
-        nargs="?",
-        const="latest",
-        default=None,
-        metavar="NAME",
-        help="attach to a cluster kept by --keep-cluster (its name, e.g. "
-        "homelab-acceptance-1a2b3c4d; alone: the most recent) instead of creating one; it "
-        "stays kept, and only the stack's changed components are applied again",
-    )
-    group.addoption(
-        "--allow-disruptive",
-        action="store_true",
-        help="run disruptive checks (node restart, drain) on an existing kubeconfig:// cluster",
-    )
-    group.addoption(
-        "--stack",
-        default=None,
-        help=f"the stack spec (default: {DEFAULT_STACK} when it exists); an invalid spec ends "
-        "the run with exit code 4 before anything starts",
-    )
-    parser.addini("homelab_cluster", "default cluster spec for this project", default=DEFAULT_SPEC)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -139,19 +94,26 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         )
 
 
+NO_STACK = (
+    "no stack spec: name it in your pytest ini (homelab_stack = stack.yaml) or pass "
+    "--stack=PATH; without one the stack's checks cannot run"
+)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """A run whose checks need the stack spec and finds none is a usage error (exit 4): it
+    must not pass by skipping every stack check."""
+    if stack_key in session.config.stash:
+        return
+    needing = [item for item in session.items if "stack" in getattr(item, "fixturenames", ())]
+    if needing:
+        raise pytest.UsageError(f"{NO_STACK} (first: {needing[0].nodeid})")
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Disruptive checks last (a restart or drain must not disturb the others), keeping the
     order within each group."""
     items.sort(key=lambda item: item.get_closest_marker("disruptive") is not None)
-
-
-@pytest.fixture
-def evidence(request: pytest.FixtureRequest) -> dict[str, Any]:
-    """What a check saw (queries and answers, timings, figures): a JSON-able dict recorded
-    on the test item (user_properties "evidence") for the report, pass or fail."""
-    recorded: dict[str, Any] = {}
-    request.node.user_properties.append(("evidence", recorded))
-    return recorded
 
 
 class _HoldAfterInterrupt:
@@ -188,10 +150,10 @@ def _interrupt_on_sigterm_and_sighup() -> dict[int, Any]:
 
 
 def _load_stack_spec(config: pytest.Config) -> None:
-    """Read the stack spec before anything starts; an invalid one is a usage error (exit 4)."""
-    given = config.getoption("--stack")
-    path = Path(given) if given else config.rootpath / DEFAULT_STACK
-    if given is None and not path.exists():
+    """Read the stack spec the run names before anything starts; an invalid one is a usage
+    error (exit 4)."""
+    path = config.stash.get(stack_path_key, None)
+    if path is None:
         return
     try:
         config.stash[stack_key] = load_stack(path)
@@ -225,13 +187,13 @@ def _open_cluster(config: pytest.Config) -> Cluster:
     reuse = config.getoption("--reuse-cluster")
     if reuse:
         return _reused_cluster(config, reuse)
-    return _new_cluster(config, config.getoption("--keep-cluster"))
+    return _new_cluster(config, option_value(config, "--keep-cluster", "never"))
 
 
 def _kept_at_end(config: pytest.Config, the_cluster: Cluster, failed: bool) -> bool:
     """Whether the cluster stays after the session (announced if so), as --keep-cluster and
     --reuse-cluster say."""
-    keep = config.getoption("--keep-cluster")
+    keep = option_value(config, "--keep-cluster", "never")
     if config.getoption("--reuse-cluster") or keep == "always" or (keep == "on-failure" and failed):
         why = "tests failed" if failed else "kept"
         _announce_kept(config, the_cluster, why, progress_printer(config))
@@ -249,7 +211,7 @@ def _shared_cluster(config: pytest.Config) -> Cluster:
 
 def _new_cluster(config: pytest.Config, keep: str) -> Cluster:
     show = progress_printer(config)
-    spec = config.getoption("--cluster") or config.getini("homelab_cluster")
+    spec = config.getoption("--cluster") or config.getini("homelab_cluster") or DEFAULT_SPEC
     # The spec first: a typo must not wait on Docker.
     the_cluster = open_cluster(
         spec, config.stash[run_identity_key], keep=keep == "always", progress=show
@@ -325,6 +287,6 @@ def _disruptive_guard(request: pytest.FixtureRequest) -> None:
 @pytest.fixture(scope="session")
 def stack(request: pytest.FixtureRequest) -> Stack:
     """The stack spec under test (validated before the session started)."""
-    if stack_key not in request.config.stash:
-        pytest.skip(f"no stack spec: pass --stack PATH or create {DEFAULT_STACK}")
+    if stack_key not in request.config.stash:  # refused at collection (no_stack_refused)
+        raise pytest.UsageError(NO_STACK)
     return request.config.stash[stack_key]

@@ -28,11 +28,12 @@ from homelab_acceptance.provision.stack_lifecycle import (
     ImagesOutcome,
     StackLifecycle,
 )
-from homelab_acceptance.report_plugin import register_secret
+from homelab_acceptance.pytest_plugin.entry import option_value
+from homelab_acceptance.pytest_plugin.report import register_secret
+from homelab_acceptance.pytest_plugin.session_state import fail, progress_printer, run_identity_key
+from homelab_acceptance.pytest_plugin.xdist_roles import is_xdist_worker
 from homelab_acceptance.run_identity import LABEL, RunIdentity
-from homelab_acceptance.session_state import fail, progress_printer, run_identity_key
 from homelab_acceptance.spec import ServiceRef, Stack
-from homelab_acceptance.xdist_roles import is_xdist_worker
 
 #: The identity the stack is provisioned under, when not the session's: a reused cluster's
 #: (its labels and OpenTofu state belong to the run that kept it).
@@ -84,7 +85,7 @@ def provisioned_stack(
             _destroy_quietly(lifecycle, show)
         fail(failure)
     yield ProvisionedStack(stack, lifecycle, images, outcomes)
-    keep = request.config.getoption("--keep-cluster")
+    keep = option_value(request.config, "--keep-cluster", "never")
     if keep == "always" or (keep == "on-failure" and request.session.testsfailed > 0):
         return
     if cluster.ephemeral:

@@ -20,6 +20,13 @@ import pytest
 
 from homelab_acceptance.cluster import Cluster
 from homelab_acceptance.errors import HomelabAcceptanceError
+from homelab_acceptance.pytest_plugin.entry import DEFAULT_REPORT_DIR, option_value
+from homelab_acceptance.pytest_plugin.session_state import REPORT_PLUGIN, stack_key
+from homelab_acceptance.pytest_plugin.xdist_roles import (
+    WORKER_REPORT_OUTPUT,
+    is_xdist_controller,
+    is_xdist_worker,
+)
 from homelab_acceptance.report.acceptance_md import write_acceptance_md
 from homelab_acceptance.report.atomic import write_redacted
 from homelab_acceptance.report.baseline import BaselineError, compare, load_baseline
@@ -44,33 +51,18 @@ from homelab_acceptance.report.results import build_results, summary_of
 from homelab_acceptance.report.results_json import write_results_json
 from homelab_acceptance.report.secret_sources import kubeconfig_secrets, stack_secrets
 from homelab_acceptance.report.verdict import Verdict, decide
-from homelab_acceptance.session_state import REPORT_PLUGIN, stack_key
-from homelab_acceptance.xdist_roles import (
-    WORKER_REPORT_OUTPUT,
-    is_xdist_controller,
-    is_xdist_worker,
-)
 
 #: When one of these fixtures fails, the harness could not run (exit 2), whatever the checks.
 HARNESS_FIXTURES = frozenset({"cluster", "provisioned_stack"})
-DEFAULT_REPORT_DIR = "reports"
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("homelab-acceptance")
-    group.addoption(
-        "--report-dir",
-        default=DEFAULT_REPORT_DIR,
-        help="where results.json, acceptance.md, junit.xml and acceptance.html are written "
-        f"(default: {DEFAULT_REPORT_DIR}/, created if missing)",
-    )
-    group.addoption(
-        "--baseline",
-        default=None,
-        metavar="PATH",
-        help="a previous run's results.json: the report says what newly fails, what was fixed "
-        "and which timings regressed",
-    )
+@pytest.fixture
+def evidence(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """What a check saw (queries and answers, timings, figures): a JSON-able dict recorded
+    on the test item (user_properties "evidence") for the report, pass or fail."""
+    recorded: dict[str, Any] = {}
+    request.node.user_properties.append(("evidence", recorded))
+    return recorded
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -90,7 +82,7 @@ def pytest_configure(config: pytest.Config) -> None:
             baseline = load_baseline(baseline_path)
         except BaselineError as error:
             raise pytest.UsageError(str(error)) from None
-    report_dir = Path(config.getoption("--report-dir"))
+    report_dir = Path(option_value(config, "--report-dir", DEFAULT_REPORT_DIR))
     report = AcceptanceReport(config, report_dir, baseline_path, baseline)
     config.pluginmanager.register(report, REPORT_PLUGIN)
     if is_xdist_controller(config):

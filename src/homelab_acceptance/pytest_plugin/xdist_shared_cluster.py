@@ -23,8 +23,8 @@ from homelab_acceptance.cleanup_shield import signals_held
 from homelab_acceptance.cluster import Cluster
 from homelab_acceptance.cluster.container_cluster import ContainerCluster
 from homelab_acceptance.errors import ConfigurationError, HomelabAcceptanceError
-from homelab_acceptance.session_state import REPORT_PLUGIN, progress_printer
-from homelab_acceptance.xdist_roles import SHARED_CLUSTER_INPUT
+from homelab_acceptance.pytest_plugin.session_state import REPORT_PLUGIN, progress_printer
+from homelab_acceptance.pytest_plugin.xdist_roles import SHARED_CLUSTER_INPUT
 
 
 class SharedClusterForWorkers:
