@@ -29,7 +29,6 @@ NOT_DISRUPTIVE = ("-m", "not disruptive")
 #: The alert round trip is disruptive (it scales the app to zero) but runs on our own cluster.
 WITH_ALERTS = ("-m", "not disruptive or alert")
 
-SAMPLE_APP_ENDPOINT = "sample-app/endpoint/sample-app:8080/healthz"
 SAMPLE_APP_METRICS = (
     "metric_flows_into_prometheus[sample-app/metric/sum(sample_app_ticks_total)]",
     "metric_flows_into_prometheus[sample-app/metric/sum(sample_app_requests_total)]",
@@ -56,13 +55,10 @@ VARIANTS = (
     Variant(
         "wrong-service-selector",
         NOT_DISRUPTIVE,
-        (
-            f"answers_inside_the_cluster[{SAMPLE_APP_ENDPOINT}]",
-            f"answers_from_the_host[{SAMPLE_APP_ENDPOINT}]",
-            *SAMPLE_APP_METRICS,
-            'metric_flows_into_prometheus[blackbox-exporter/metric/probe_success{job="blackbox"}',
-        ),
-        "",
+        (),
+        # Named once the component settles, not as the symptoms of every check behind it.
+        "spec.selector {app.kubernetes.io/name: sample-ap} matches no pod",
+        provisioning_fails=True,
     ),
     Variant(
         "wrong-scrape-port",

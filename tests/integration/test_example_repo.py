@@ -90,7 +90,9 @@ def test_a_broken_copy_of_the_users_repo_is_rejected_naming_the_check(
 ) -> None:
     repo = copy_of_example(tmp_path)
     web = repo / "apps" / "web" / "web.yaml"
-    web.write_text(web.read_text().replace("  selector: {app: web}", "  selector: {app: wbe}"))
+    # The Service sends to a port nothing listens on: it has endpoints, but nothing answers.
+    wrong = web.read_text().replace("targetPort: http", "targetPort: 8081")
+    web.write_text(wrong)
     run = run_pytest(user_venv, repo, "-m", "endpoint")
     tail = run.stdout[-4000:]
     assert run.returncode == 1, tail

@@ -3,6 +3,7 @@ and a component that cannot settle is reported with its reason within its deadli
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from provisioner_checks import (
 )
 
 from homelab_acceptance.cluster import Cluster
+from homelab_acceptance.errors import ProvisionError
 from homelab_acceptance.provision import provisioner_for
 from homelab_acceptance.pytest_plugin.session_state import run_identity_key
 from homelab_acceptance.spec import Component
@@ -71,3 +73,29 @@ def test_a_component_that_cannot_settle_is_named_with_its_reason(
     assert_settling_fails_with(
         kube_api, provisioner, f"Deployment {namespace}/{workload}: 0/1 ready", reason
     )
+
+
+def test_services_that_reach_no_pod_are_named_once_the_component_settles(
+    request: pytest.FixtureRequest,
+    cluster: Cluster,
+    kube_api: k8s.ApiClient,
+    busybox_image: str,
+) -> None:
+    identity = request.config.stash[run_identity_key]
+    namespace = f"hla-miswired-{identity.run_id}"
+    provisioner = provisioner_for("manifests")(cluster, component("miswired", namespace), identity)
+    with applied_then_destroyed(provisioner, kube_api):
+        started = time.monotonic()
+        with pytest.raises(ProvisionError) as raised:
+            provisioner.wait_settled()
+        took = time.monotonic() - started
+    message = str(raised.value)
+    assert message.startswith("component miswired: "), message
+    assert f"Service {namespace}/typo: spec.selector {{app: wbe}} matches no pod" in message
+    assert "(pods here have {app: web" in message
+    assert (
+        f"Service {namespace}/unnamed-port: port 80 targets the named port 'web-http', which "
+        "no selected container exposes (named ports: ['http'])"
+    ) in message
+    # Named when the Deployment has settled, not at the end of the settle deadline.
+    assert took < provisioner.component.settle_timeout_s / 2, f"took {took:.1f}s"

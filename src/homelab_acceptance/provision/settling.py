@@ -1,5 +1,6 @@
 """Whether workloads have settled: rollouts complete, jobs done. What has not settled is named
-with the reason its pods give (ImagePullBackOff, CrashLoopBackOff, Unschedulable, …)."""
+with the reason its pods give (ImagePullBackOff, CrashLoopBackOff, Unschedulable, …). Once
+settled, the component's Services must reach its pods (provision/service_wiring.py)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from kubernetes import client as k8s
 from homelab_acceptance.errors import ProvisionError
 from homelab_acceptance.kube_client import api_client_for
 from homelab_acceptance.probes.pods import last_probe_failure, why_not_ready
+from homelab_acceptance.provision.service_wiring import service_wiring_problems
 from homelab_acceptance.spec import Component
 from homelab_acceptance.waiting import Observation, wait_for
 
@@ -125,3 +127,7 @@ def wait_workloads_settled(
     wait_for(
         look, awaiting=f"component {component.name} to settle", timeout_s=component.settle_timeout_s
     )
+    namespaces = {str(w["metadata"]["namespace"]) for w in workloads} | {component.namespace}
+    problems = [p for ns in sorted(namespaces) for p in service_wiring_problems(api, ns)]
+    if problems:
+        raise ProvisionError(f"component {component.name}: " + "; ".join(problems))
