@@ -43,3 +43,11 @@ def test_a_listening_socket_is_seen_as_taken() -> None:
         facts = gather_ports(first + 1, (first, 4))
     assert facts.node_ports_taken == (first + 1,)
     assert not facts.api_port_free
+
+
+def test_nodeports_the_node_cannot_publish_fail_with_the_reason() -> None:
+    reason = "the stack's NodePorts 30020 of a (a:80), 32000 of b (b:80) are 1980 apart"
+    finding = node_ports_finding(PortFacts(None, True, BLOCK, (), reason))
+    assert finding.level is Level.FAIL
+    assert finding.seen == reason
+    assert "node_port" in finding.fix

@@ -123,3 +123,23 @@ def test_checks_that_need_a_stack_and_find_none_end_with_exit_4(pytester: pytest
     result = pytester.runpytest_subprocess("--cluster", "debian://")
     assert result.ret == USAGE_ERROR, result.outlines
     assert any("no stack spec" in line for line in result.errlines), result.errlines
+
+
+def test_nodeports_one_node_cannot_publish_are_named_before_anything_starts(
+    pytester: pytest.Pytester,
+) -> None:
+    repo = example_repo(pytester)
+    spec = (repo / "stack.yaml").read_text()
+    spec = spec.replace("node_port: 30080}", "node_port: 32000}")
+    spec = spec.replace(
+        '      - {name: "my-homelab/redis:7.0-deb12", build: images/redis}\n',
+        '      - {name: "my-homelab/redis:7.0-deb12", build: images/redis}\n'
+        "    expect:\n      endpoints:\n        - {service: redis, port: 6379, node_port: 30000}\n",
+    )
+    (repo / "stack.yaml").write_text(spec)
+    # Refused while pytest configures, before any cluster starts.
+    result = pytester.runpytest_subprocess("--cluster", "debian://", "-p", "no:cacheprovider")
+    assert result.ret == USAGE_ERROR, result.outlines
+    errors = [line for line in result.errlines if line.startswith("ERROR:")]
+    assert len(errors) == 1, result.errlines
+    assert "30000 of redis (redis:6379), 32000 of web (web:80) are 2000 apart" in errors[0]

@@ -12,6 +12,7 @@ from docker.errors import ImageNotFound
 
 from homelab_acceptance.cluster.container_cluster import DEFAULT_NODE_PORTS
 from homelab_acceptance.cluster.k3s import DEFAULT_IMAGE as K3S_IMAGE
+from homelab_acceptance.cluster.node_port_block import declared_node_ports, node_port_block
 from homelab_acceptance.cluster.providers import parse_node_ports, parse_port, parse_spec
 from homelab_acceptance.doctor import cgroup_checks, disk_checks, kernel_checks
 from homelab_acceptance.doctor.engine_checks import (
@@ -28,7 +29,9 @@ from homelab_acceptance.doctor.node_image_checks import (
 from homelab_acceptance.doctor.port_checks import PortFacts, gather_ports
 from homelab_acceptance.doctor.stack_checks import StackFacts, gather_stack
 from homelab_acceptance.doctor.tool_checks import ToolFacts, gather_tools, tools_needed
+from homelab_acceptance.errors import ConfigurationError, StackSpecError
 from homelab_acceptance.run_identity import workdirs_root
+from homelab_acceptance.spec import load_stack
 
 #: Providers whose node is a container on this host (k3d's too): cgroups, /dev/kmsg and
 #: inotify limits are this host's.
@@ -63,6 +66,22 @@ class Facts:
     tools: ToolFacts
 
 
+def _node_ports_for(
+    stack_path: Path | None, given: tuple[int, int] | None
+) -> tuple[tuple[int, int], str | None]:
+    """The NodePort block a run publishes for the stack (as the plugin computes it), and why
+    the stack's NodePorts cannot be had, if they cannot."""
+    fallback = given or DEFAULT_NODE_PORTS
+    try:
+        stack = load_stack(stack_path) if stack_path is not None else None
+    except StackSpecError:
+        return fallback, None  # the stack finding says why
+    try:
+        return node_port_block(declared_node_ports(stack) if stack else {}, given), None
+    except ConfigurationError as error:
+        return fallback, str(error)
+
+
 def gather_facts(stack_path: Path | None, cluster_spec: str) -> Facts:
     """ConfigurationError (one line) when `cluster_spec` is malformed."""
     engine, client = gather_engine()
@@ -74,10 +93,9 @@ def gather_facts(stack_path: Path | None, cluster_spec: str) -> Facts:
             node_image = gather_node_image(client, provider, options.get("image", K3S_IMAGE))
         privilege = probe_privileged(client, probe_image(node_image) if node_image else None)
         api_port = parse_port(options["api_port"]) if "api_port" in options else None
-        node_ports = (
-            parse_node_ports(options["nodeports"]) if "nodeports" in options else DEFAULT_NODE_PORTS
-        )
-        ports = gather_ports(api_port, node_ports)
+        given = parse_node_ports(options["nodeports"]) if "nodeports" in options else None
+        node_ports, error = _node_ports_for(stack_path, given)
+        ports = gather_ports(api_port, node_ports, error)
     stack = gather_stack(stack_path) if stack_path is not None else None
     needed = tools_needed(stack.components if stack else ())
     if provider == "k3d":

@@ -17,6 +17,8 @@ class PortFacts:
     api_port_free: bool
     node_ports: tuple[int, int]  # first port, count
     node_ports_taken: tuple[int, ...]
+    #: Why the stack's NodePorts cannot be published (node_port_block), None when they can.
+    node_ports_error: str | None = None
 
 
 def api_port_finding(facts: PortFacts) -> Finding:
@@ -35,6 +37,12 @@ def api_port_finding(facts: PortFacts) -> Finding:
 def node_ports_finding(facts: PortFacts) -> Finding:
     first, count = facts.node_ports
     block = f"{LOOPBACK}:{first}-{first + count - 1}"
+    if facts.node_ports_error is not None:
+        return fail(
+            "NodePorts",
+            facts.node_ports_error,
+            "change the stack's expect.endpoints[].node_port, or the cluster's nodeports=",
+        )
     if not facts.node_ports_taken:
         return ok("NodePorts", f"{block} free (published with the same numbers)")
     taken = _ranges(facts.node_ports_taken)
@@ -46,11 +54,13 @@ def node_ports_finding(facts: PortFacts) -> Finding:
     )
 
 
-def gather_ports(api_port: int | None, node_ports: tuple[int, int]) -> PortFacts:
+def gather_ports(
+    api_port: int | None, node_ports: tuple[int, int], node_ports_error: str | None = None
+) -> PortFacts:
     first, count = node_ports
     taken = tuple(port for port in range(first, first + count) if not port_is_free(port))
     api_free = api_port is None or port_is_free(api_port)
-    return PortFacts(api_port, api_free, node_ports, taken)
+    return PortFacts(api_port, api_free, node_ports, taken, node_ports_error)
 
 
 def _ranges(ports: Sequence[int]) -> str:

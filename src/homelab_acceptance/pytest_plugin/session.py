@@ -20,9 +20,11 @@ from homelab_acceptance.cleanup_shield import hold_signals, mark_run_stopping, s
 from homelab_acceptance.cluster import DEFAULT_SPEC, Cluster, open_cluster
 from homelab_acceptance.cluster.container_cluster import ContainerCluster
 from homelab_acceptance.cluster.kept import mark_kept
+from homelab_acceptance.cluster.node_port_block import declared_node_ports, node_port_block
+from homelab_acceptance.cluster.providers import parse_node_ports, parse_spec
 from homelab_acceptance.cluster.reuse import attach_cluster, reuse_kept_cluster
 from homelab_acceptance.docker_engine import connect_docker
-from homelab_acceptance.errors import HomelabAcceptanceError, StackSpecError
+from homelab_acceptance.errors import ConfigurationError, HomelabAcceptanceError, StackSpecError
 from homelab_acceptance.kube_client import api_client_for
 from homelab_acceptance.pytest_plugin.entry import option_value, stack_path_key
 from homelab_acceptance.pytest_plugin.session_state import (
@@ -159,6 +161,23 @@ def _load_stack_spec(config: pytest.Config) -> None:
         config.stash[stack_key] = load_stack(path)
     except StackSpecError as error:
         raise pytest.UsageError(str(error)) from None
+    spec = config.getoption("--cluster") or config.getini("homelab_cluster") or DEFAULT_SPEC
+    try:
+        _published_node_ports(config, spec)
+    except ConfigurationError as error:
+        raise pytest.UsageError(f"{path}: {error}") from None
+
+
+def _published_node_ports(config: pytest.Config, spec: str) -> tuple[int, int] | None:
+    """The NodePort block a node the harness makes must publish for the stack (None for a
+    cluster it does not make); ConfigurationError when the stack's NodePorts cannot be had."""
+    stack = config.stash.get(stack_key, None)
+    scheme = spec.partition("://")[0] if "://" in spec else spec
+    if stack is None or scheme not in ("auto", "debian", "k3s"):
+        return None
+    options = parse_spec(spec).options if "://" in spec else {}
+    given = parse_node_ports(options["nodeports"]) if "nodeports" in options else None
+    return node_port_block(declared_node_ports(stack), given)
 
 
 @pytest.fixture(scope="session")
@@ -216,6 +235,9 @@ def _new_cluster(config: pytest.Config, keep: str) -> Cluster:
     the_cluster = open_cluster(
         spec, config.stash[run_identity_key], keep=keep == "always", progress=show
     )
+    block = _published_node_ports(config, spec)
+    if block is not None and isinstance(the_cluster, ContainerCluster):
+        the_cluster.node_ports = block  # the stack's NodePorts, published without an option
     reaped = reap(connect_docker())
     if reaped:
         show(f"cleaned up after earlier runs: {reaped.summary()}")

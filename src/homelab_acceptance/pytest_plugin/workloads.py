@@ -15,6 +15,8 @@ from kubernetes import client as k8s
 from kubernetes import utils as k8s_utils
 
 from homelab_acceptance.cluster import Cluster
+from homelab_acceptance.cluster.container_cluster import ContainerCluster
+from homelab_acceptance.cluster.node_port_block import DEFAULT_BLOCK
 from homelab_acceptance.docker_engine import connect_docker
 from homelab_acceptance.probe_image import build_probe_image
 from homelab_acceptance.probes.namespaces import labelled_namespace
@@ -23,10 +25,10 @@ from homelab_acceptance.probes.services import wait_service_ready
 from homelab_acceptance.pytest_plugin.session_state import progress_printer, run_identity_key
 from homelab_acceptance.run_identity import RunIdentity
 
-#: The NodePorts every cluster publishes by default (providers' `nodeports=`): the probe web
-#: app takes the highest one no Service holds, so that it leaves the low ones a stack
-#: usually declares alone.
-PUBLISHED_NODE_PORTS = range(30000, 30032)
+#: The NodePorts a cluster publishes by default (providers' `nodeports=`): the probe web app
+#: takes the highest one of the cluster's block that no Service holds, so that it leaves the
+#: low ones a stack usually declares alone.
+PUBLISHED_NODE_PORTS = range(DEFAULT_BLOCK[0], DEFAULT_BLOCK[0] + DEFAULT_BLOCK[1])
 
 
 @pytest.fixture(scope="session")
@@ -51,7 +53,16 @@ class WebApp:
     client_pod: str
 
 
-def free_node_port(api: k8s.ApiClient) -> int:
+def published_node_ports(cluster: Cluster) -> range:
+    """The NodePorts the cluster publishes on the host (a node the harness made), else the
+    default block."""
+    if isinstance(cluster, ContainerCluster):
+        first, count = cluster.node_ports
+        return range(first, first + count)
+    return PUBLISHED_NODE_PORTS
+
+
+def free_node_port(api: k8s.ApiClient, published: range = PUBLISHED_NODE_PORTS) -> int:
     """The highest published NodePort that no Service of the cluster holds."""
     taken = {
         port.node_port
@@ -59,12 +70,11 @@ def free_node_port(api: k8s.ApiClient) -> int:
         for port in (service.spec.ports or [] if service.spec else [])
         if port.node_port
     }
-    free = [port for port in PUBLISHED_NODE_PORTS if port not in taken]
+    free = [port for port in published if port not in taken]
     if not free:
         raise RuntimeError(
-            f"every published NodePort ({PUBLISHED_NODE_PORTS.start}-"
-            f"{PUBLISHED_NODE_PORTS.stop - 1}) is held by a Service: none left for the probe "
-            "web app"
+            f"every published NodePort ({published.start}-{published.stop - 1}) is held by a "
+            "Service: none left for the probe web app"
         )
     return free[-1]
 
@@ -81,10 +91,15 @@ def web_app_objects(node_port: int) -> list[dict[str, object]]:
 
 
 @contextmanager
-def deployed_web_app(api: k8s.ApiClient, identity: RunIdentity, purpose: str) -> Iterator[WebApp]:
+def deployed_web_app(
+    api: k8s.ApiClient,
+    identity: RunIdentity,
+    purpose: str,
+    published: range = PUBLISHED_NODE_PORTS,
+) -> Iterator[WebApp]:
     """The probe web app in a namespace of its own, serving; removed afterwards."""
     with labelled_namespace(api, identity, purpose) as namespace:
-        node_port = free_node_port(api)
+        node_port = free_node_port(api, published)
         k8s_utils.create_from_yaml(
             api, yaml_objects=web_app_objects(node_port), namespace=namespace
         )
@@ -103,8 +118,9 @@ def deploy_web_app() -> Callable[[k8s.ApiClient, RunIdentity, str], AbstractCont
 
 @pytest.fixture(scope="session")
 def web_app(
-    request: pytest.FixtureRequest, kube_api: k8s.ApiClient, busybox_image: str
+    request: pytest.FixtureRequest, cluster: Cluster, kube_api: k8s.ApiClient, busybox_image: str
 ) -> Iterator[WebApp]:
     """The probe web app on the session's cluster."""
-    with deployed_web_app(kube_api, request.config.stash[run_identity_key], "web") as app:
+    identity = request.config.stash[run_identity_key]
+    with deployed_web_app(kube_api, identity, "web", published_node_ports(cluster)) as app:
         yield app
