@@ -1,4 +1,8 @@
-"""Reaching the Docker engine, with one clear line when it cannot be reached."""
+"""Reaching the Docker engine, with one clear line when it cannot be reached.
+
+The engine is found the way testcontainers finds it, so a pytest user's testcontainers setup
+is honoured as it is: `tc.host` in ~/.testcontainers.properties (or TESTCONTAINERS_HOST_…
+settings), else DOCKER_HOST, else the current docker context, else the local socket."""
 
 from __future__ import annotations
 
@@ -6,16 +10,31 @@ import os
 
 import docker
 from docker.errors import DockerException
+from testcontainers.core.docker_client import get_docker_host
 
 from homelab_acceptance.errors import DockerUnavailableError
 
+LOCAL_SOCKET = "unix:///var/run/docker.sock"
+
+
+def docker_host() -> str:
+    """Where the engine is, as testcontainers discovers it."""
+    return get_docker_host() or LOCAL_SOCKET
+
+
+def docker_environment() -> dict[str, str]:
+    """This process's environment with DOCKER_HOST set to the discovered engine: for the
+    Docker client and for the `docker` CLI the harness runs (save, exec), so both reach the
+    same engine."""
+    return {**os.environ, "DOCKER_HOST": docker_host()}
+
 
 def connect_docker() -> docker.DockerClient:
-    """A client for the engine named by DOCKER_HOST (default: the local socket), checked with
-    a ping so that an absent engine is reported here, not halfway through a run."""
-    where = os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
+    """A client for the engine testcontainers would use, checked with a ping so that an
+    absent engine is reported here, not halfway through a run."""
+    where = docker_host()
     try:
-        client = docker.from_env(timeout=120)
+        client = docker.from_env(timeout=120, environment=docker_environment())
         client.ping()
     except DockerException as error:
         raise DockerUnavailableError(

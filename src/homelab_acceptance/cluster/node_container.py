@@ -24,6 +24,7 @@ import docker
 from docker.errors import APIError, NotFound
 
 from homelab_acceptance.cluster.host_ports import LOOPBACK
+from homelab_acceptance.docker_engine import docker_environment
 from homelab_acceptance.errors import ClusterError, PortTakenError
 
 log = logging.getLogger(__name__)
@@ -204,14 +205,19 @@ class NodeContainer:
                 "importing images needs the docker CLI on PATH (apt-get install docker.io)"
             )
         named = ", ".join(images)
+        engine = docker_environment()  # the engine the client reached, not another one
         save = subprocess.Popen(
-            [docker_cli, "save", *images], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+            [docker_cli, "save", *images],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=engine,
         )
         load = subprocess.run(
             [docker_cli, "exec", "-i", self.spec.name, *importer],
             stdin=save.stdout,
             capture_output=True,
             check=False,
+            env=engine,
         )
         assert save.stdout is not None
         save.stdout.close()

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 import docker
@@ -14,7 +13,7 @@ from homelab_acceptance.cluster.node_container import (
     NodeContainer,
     NodeContainerSpec,
 )
-from homelab_acceptance.docker_engine import connect_docker
+from homelab_acceptance.docker_engine import connect_docker, docker_host
 from homelab_acceptance.doctor.findings import Finding, fail, ok, warn
 from homelab_acceptance.errors import DockerUnavailableError
 from homelab_acceptance.run_identity import RunIdentity
@@ -66,7 +65,7 @@ def privilege_finding(facts: PrivilegeFacts) -> Finding:
 
 
 def gather_engine() -> tuple[EngineFacts, docker.DockerClient | None]:
-    where = os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
+    where = docker_host()
     try:
         client = connect_docker()
     except DockerUnavailableError as error:
