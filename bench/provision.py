@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from homelab_acceptance.cluster.debian import DebianCluster
-from homelab_acceptance.docker_engine import connect_docker
+from homelab_acceptance.docker.engine import connect_docker
 from homelab_acceptance.errors import HomelabAcceptanceError
 from homelab_acceptance.node_image import ensure_node_image
 from homelab_acceptance.provision.stack_lifecycle import StackLifecycle

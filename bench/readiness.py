@@ -30,11 +30,11 @@ from kubernetes import client as k8s
 from kubernetes import watch
 
 from homelab_acceptance.cluster.debian import DebianCluster
-from homelab_acceptance.docker_engine import connect_docker
+from homelab_acceptance.docker.engine import connect_docker
 from homelab_acceptance.errors import HomelabAcceptanceError
-from homelab_acceptance.kube_client import api_client_for
+from homelab_acceptance.kube.client import api_client_for
+from homelab_acceptance.kube.namespaces import labelled_namespace
 from homelab_acceptance.probe_image import build_probe_image
-from homelab_acceptance.probes.namespaces import labelled_namespace
 from homelab_acceptance.provision.component_namespace import component_labels
 from homelab_acceptance.provision.settling import wait_workloads_settled
 from homelab_acceptance.run_identity import RunIdentity

@@ -16,7 +16,7 @@ import sys
 import tempfile
 import time
 
-from homelab_acceptance.docker_engine import connect_docker
+from homelab_acceptance.docker.engine import connect_docker
 from homelab_acceptance.reaper import reap
 
 TARGET_S = 60.0

@@ -12,16 +12,16 @@ from urllib.parse import urlparse
 import pytest
 from kubernetes import client as k8s
 
-from homelab_acceptance.checks.grafana import Grafana
 from homelab_acceptance.checks.grafana_checks import (
     check_datasources_healthy,
     check_grafana_healthy,
     check_query_through_grafana,
 )
 from homelab_acceptance.checks.log_flow import check_unique_line_reaches_loki
-from homelab_acceptance.checks.prometheus import Prometheus
-from homelab_acceptance.checks.service_proxy import ServiceProxy
 from homelab_acceptance.checks.targets import all_targets_up
+from homelab_acceptance.probes.grafana import Grafana
+from homelab_acceptance.probes.prometheus import Prometheus
+from homelab_acceptance.probes.service_proxy import ServiceProxy
 from homelab_acceptance.spec import ServiceRef, Stack
 from homelab_acceptance.waiting import Observation, wait_for
 

@@ -22,19 +22,7 @@ from typing import Any
 import pytest
 from kubernetes import client as k8s
 
-from homelab_acceptance.checks.availability import AvailabilityProber, ProbeTarget
-from homelab_acceptance.checks.availability_targets import (
-    api_readyz_target,
-    node_port_targets,
-)
 from homelab_acceptance.checks.node_capacity import node_capacity, schedulable_nodes
-from homelab_acceptance.checks.node_drain import (
-    cordoned,
-    disruption_budget,
-    evict,
-    policy_api_version,
-)
-from homelab_acceptance.checks.prometheus import Prometheus, PrometheusQueryError
 from homelab_acceptance.checks.scheduling import unscheduled_reason
 from homelab_acceptance.checks.scrape_gaps import (
     instant_vector_at,
@@ -44,8 +32,20 @@ from homelab_acceptance.checks.scrape_gaps import (
 )
 from homelab_acceptance.checks.storage_markers import claim_facts, read_marker, write_marker
 from homelab_acceptance.cluster import Cluster
-from homelab_acceptance.probes.namespaces import labelled_namespace
-from homelab_acceptance.probes.pods import exec_in_pod, sleeping_pod, wait_pod_running
+from homelab_acceptance.faults.availability import AvailabilityProber, ProbeTarget
+from homelab_acceptance.faults.availability_targets import (
+    api_readyz_target,
+    node_port_targets,
+)
+from homelab_acceptance.faults.node_drain import (
+    cordoned,
+    disruption_budget,
+    evict,
+    policy_api_version,
+)
+from homelab_acceptance.kube.namespaces import labelled_namespace
+from homelab_acceptance.kube.pods import exec_in_pod, sleeping_pod, wait_pod_running
+from homelab_acceptance.probes.prometheus import Prometheus, PrometheusQueryError
 from homelab_acceptance.pytest_plugin.session_state import run_identity_key
 from homelab_acceptance.pytest_plugin.stack_fixtures import ProvisionedStack
 from homelab_acceptance.run_identity import LABEL, RunIdentity

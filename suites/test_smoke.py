@@ -12,7 +12,7 @@ import requests
 from kubernetes import client as k8s
 
 from homelab_acceptance.cluster import Cluster
-from homelab_acceptance.probes.pods import exec_in_pod
+from homelab_acceptance.kube.pods import exec_in_pod
 from homelab_acceptance.waiting import Observation, wait_for
 
 pytestmark = pytest.mark.requirement(

@@ -15,8 +15,6 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from homelab_acceptance.checks.alertmanager import Alertmanager
-    from homelab_acceptance.checks.prometheus import Prometheus, PrometheusQueryError
     from homelab_acceptance.cluster import Cluster, open_cluster
     from homelab_acceptance.errors import (
         ClusterError,
@@ -31,19 +29,21 @@ if TYPE_CHECKING:
         ToolInstallError,
         WaitTimeout,
     )
-    from homelab_acceptance.probes.pods import exec_in_pod
+    from homelab_acceptance.kube.pods import exec_in_pod
+    from homelab_acceptance.probes.alertmanager import Alertmanager
+    from homelab_acceptance.probes.prometheus import Prometheus, PrometheusQueryError
     from homelab_acceptance.pytest_plugin.stack_fixtures import ProvisionedStack
     from homelab_acceptance.spec import Stack, load_stack
     from homelab_acceptance.waiting import Observation, wait_for
 
 #: Public name -> the module that defines it.
 _WHERE = {
-    "Alertmanager": "homelab_acceptance.checks.alertmanager",
-    "Prometheus": "homelab_acceptance.checks.prometheus",
-    "PrometheusQueryError": "homelab_acceptance.checks.prometheus",
+    "Alertmanager": "homelab_acceptance.probes.alertmanager",
+    "Prometheus": "homelab_acceptance.probes.prometheus",
+    "PrometheusQueryError": "homelab_acceptance.probes.prometheus",
     "Cluster": "homelab_acceptance.cluster",
     "open_cluster": "homelab_acceptance.cluster",
-    "exec_in_pod": "homelab_acceptance.probes.pods",
+    "exec_in_pod": "homelab_acceptance.kube.pods",
     "ProvisionedStack": "homelab_acceptance.pytest_plugin.stack_fixtures",
     "Stack": "homelab_acceptance.spec",
     "load_stack": "homelab_acceptance.spec",

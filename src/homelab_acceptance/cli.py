@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from homelab_acceptance.cluster.kept import find_kept, kept_clusters
-from homelab_acceptance.docker_engine import connect_docker
+from homelab_acceptance.docker.engine import connect_docker
 from homelab_acceptance.doctor import any_failed, diagnose, gather_facts
 from homelab_acceptance.errors import HomelabAcceptanceError
 from homelab_acceptance.kube_tools import default_tools_dir, install_kube_tools

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from homelab_acceptance.errors import ConfigurationError
-from homelab_acceptance.yaml_positions import load
+from homelab_acceptance.spec.yaml_positions import load
 
 #: A quoted HCL string: "…" with backslash escapes. A tfvars file's keys are bare identifiers,
 #: so the quoted strings are its values (and map keys, which cost nothing to redact).

@@ -12,8 +12,8 @@ from kubernetes import client as k8s
 from homelab_acceptance.checks.air_gap import AirGapReport, check_air_gap
 from homelab_acceptance.cluster import Cluster
 from homelab_acceptance.cluster.container_cluster import ContainerCluster
-from homelab_acceptance.probes.namespaces import labelled_namespace
-from homelab_acceptance.probes.pods import sleeping_pod, wait_pod_running
+from homelab_acceptance.kube.namespaces import labelled_namespace
+from homelab_acceptance.kube.pods import sleeping_pod, wait_pod_running
 from homelab_acceptance.pytest_plugin.session_state import run_identity_key
 from homelab_acceptance.run_identity import LABEL
 from homelab_acceptance.waiting import Observation, wait_for

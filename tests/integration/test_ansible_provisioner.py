@@ -21,9 +21,9 @@ from provisioner_checks import (
 )
 
 from homelab_acceptance.cluster import Cluster
-from homelab_acceptance.docker_engine import connect_docker
+from homelab_acceptance.docker.engine import connect_docker
 from homelab_acceptance.errors import ConfigurationError
-from homelab_acceptance.kube_client import raw_get
+from homelab_acceptance.kube.client import raw_get
 from homelab_acceptance.provision import provisioner_for
 from homelab_acceptance.pytest_plugin.session_state import run_identity_key
 from homelab_acceptance.run_identity import LABEL

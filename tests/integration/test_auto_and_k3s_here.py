@@ -9,7 +9,7 @@ import pytest
 
 from homelab_acceptance.cluster import open_cluster
 from homelab_acceptance.cluster.k3s import DEFAULT_IMAGE, image_unavailable_reason
-from homelab_acceptance.docker_engine import connect_docker
+from homelab_acceptance.docker.engine import connect_docker
 from homelab_acceptance.errors import ClusterError
 from homelab_acceptance.run_identity import LABEL
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from homelab_acceptance.docker_engine import connect_docker
+from homelab_acceptance.docker.engine import connect_docker
 from homelab_acceptance.run_identity import OWNER_FILE, OWNER_LABEL, Owner, workdirs_root
 
 ROOT = Path(__file__).parents[2]

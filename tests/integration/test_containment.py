@@ -14,7 +14,7 @@ from kubernetes import client as k8s
 from provisioner_checks import applied_then_destroyed
 
 from homelab_acceptance.cluster import Cluster
-from homelab_acceptance.docker_engine import connect_docker
+from homelab_acceptance.docker.engine import connect_docker
 from homelab_acceptance.provision import provisioner_for
 from homelab_acceptance.pytest_plugin.session_state import run_identity_key
 from homelab_acceptance.run_identity import OWNER_FILE

@@ -13,7 +13,7 @@ import yaml
 from homelab_acceptance.cluster.container_cluster import ContainerCluster
 from homelab_acceptance.cluster.existing import ExistingCluster
 from homelab_acceptance.cluster.host_ports import free_port
-from homelab_acceptance.docker_engine import connect_docker
+from homelab_acceptance.docker.engine import connect_docker
 from homelab_acceptance.errors import ClusterError, ConfigurationError
 
 

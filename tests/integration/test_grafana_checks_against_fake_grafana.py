@@ -16,16 +16,16 @@ import requests
 from component_stacks import provisioned_components
 from kubernetes import client as k8s
 
-from homelab_acceptance.checks.grafana import Grafana
 from homelab_acceptance.checks.grafana_checks import (
     check_datasources_healthy,
     check_grafana_healthy,
     check_query_through_grafana,
 )
-from homelab_acceptance.checks.grafana_login import grafana_credentials
-from homelab_acceptance.checks.port_forward import port_forward
 from homelab_acceptance.cluster import Cluster
 from homelab_acceptance.errors import ClusterError, ConfigurationError, WaitTimeout
+from homelab_acceptance.probes.grafana import Grafana
+from homelab_acceptance.probes.grafana_login import grafana_credentials
+from homelab_acceptance.probes.port_forward import port_forward
 from homelab_acceptance.spec import Component, Image, SecretRef, ServiceRef
 
 ROOT = Path(__file__).parents[2]

@@ -22,8 +22,8 @@ import pytest
 from kubernetes import client as k8s
 
 from homelab_acceptance import probe_image
-from homelab_acceptance.docker_engine import connect_docker
-from homelab_acceptance.kube_client import api_client_for
+from homelab_acceptance.docker.engine import connect_docker
+from homelab_acceptance.kube.client import api_client_for
 from homelab_acceptance.reaper import reap
 from homelab_acceptance.run_identity import LABEL, workdirs_root
 from homelab_acceptance.waiting import Observation, wait_for

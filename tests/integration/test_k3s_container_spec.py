@@ -13,7 +13,7 @@ import pytest
 
 from homelab_acceptance.cluster.k3s import AIRGAP_DIR, STATE_DIR, K3sCluster
 from homelab_acceptance.cluster.node_container import NodeContainer
-from homelab_acceptance.docker_engine import connect_docker
+from homelab_acceptance.docker.engine import connect_docker
 
 FAKE_K3S_IMAGE = "homelab-acceptance/fake-rancher-k3s:v0.0.0-fake"
 

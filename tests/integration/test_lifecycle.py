@@ -14,7 +14,7 @@ import docker
 import pytest
 
 from homelab_acceptance.cluster.debian import DebianCluster
-from homelab_acceptance.docker_engine import connect_docker
+from homelab_acceptance.docker.engine import connect_docker
 from homelab_acceptance.errors import PortTakenError
 from homelab_acceptance.reaper import reap
 from homelab_acceptance.run_identity import LABEL, RunIdentity, workdirs_root

@@ -17,9 +17,9 @@ from kubernetes import client as k8s
 
 from homelab_acceptance.checks.log_flow import check_unique_line_reaches_loki, write_marker
 from homelab_acceptance.checks.logs import check_log_line
-from homelab_acceptance.checks.service_proxy import ServiceProxy
 from homelab_acceptance.cluster import Cluster
 from homelab_acceptance.errors import WaitTimeout
+from homelab_acceptance.probes.service_proxy import ServiceProxy
 from homelab_acceptance.spec import Component, Image, LogLine, ServiceRef
 
 ROOT = Path(__file__).parents[2]

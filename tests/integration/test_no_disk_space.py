@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 from small_docker_engine import small_docker_engine, why_not_here
 
-from homelab_acceptance.docker_disk_full import (
+from homelab_acceptance.docker.disk_full import (
     disk_full_message,
     says_disk_full,
     without_terminal_colours,
 )
-from homelab_acceptance.docker_engine import connect_docker
+from homelab_acceptance.docker.engine import connect_docker
 from homelab_acceptance.run_identity import workdirs_root
 
 RUN_ID_CONFTEST = """

@@ -20,9 +20,9 @@ from provisioner_checks import (
 )
 
 from homelab_acceptance.cluster import Cluster
-from homelab_acceptance.docker_engine import connect_docker
+from homelab_acceptance.docker.engine import connect_docker
+from homelab_acceptance.docker.local_images import build_local_image
 from homelab_acceptance.errors import ConfigurationError
-from homelab_acceptance.local_images import build_local_image
 from homelab_acceptance.provision import provisioner_for
 from homelab_acceptance.pytest_plugin.session_state import progress_printer, run_identity_key
 from homelab_acceptance.spec import Component

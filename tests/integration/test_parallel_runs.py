@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from homelab_acceptance.docker_engine import connect_docker
+from homelab_acceptance.docker.engine import connect_docker
 from homelab_acceptance.run_identity import LABEL
 
 RUNS = 3

@@ -14,9 +14,9 @@ import pytest
 from kubernetes import client as k8s
 
 from homelab_acceptance.cluster import Cluster
-from homelab_acceptance.docker_engine import connect_docker
-from homelab_acceptance.kube_client import raw_get
-from homelab_acceptance.local_images import build_local_image
+from homelab_acceptance.docker.engine import connect_docker
+from homelab_acceptance.docker.local_images import build_local_image
+from homelab_acceptance.kube.client import raw_get
 from homelab_acceptance.provision import provisioner_for
 from homelab_acceptance.pytest_plugin.session_state import progress_printer, run_identity_key
 from homelab_acceptance.spec import Component

@@ -21,10 +21,10 @@ from kubernetes import client as k8s
 from homelab_acceptance.cluster import Cluster, open_cluster
 from homelab_acceptance.cluster.k3s import DEFAULT_IMAGE, image_unavailable_reason
 from homelab_acceptance.cluster.node_container import CAPABILITIES, PRIVILEGED
-from homelab_acceptance.docker_engine import connect_docker
-from homelab_acceptance.kube_client import api_client_for, raw_get
-from homelab_acceptance.probes.namespaces import labelled_namespace
-from homelab_acceptance.probes.pods import exec_in_pod, wait_pod_running, why_not_ready
+from homelab_acceptance.docker.engine import connect_docker
+from homelab_acceptance.kube.client import api_client_for, raw_get
+from homelab_acceptance.kube.namespaces import labelled_namespace
+from homelab_acceptance.kube.pods import exec_in_pod, wait_pod_running, why_not_ready
 from homelab_acceptance.pytest_plugin.session_state import progress_printer, run_identity_key
 from homelab_acceptance.run_identity import LABEL
 from homelab_acceptance.waiting import Observation, wait_for

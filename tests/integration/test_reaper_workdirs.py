@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from homelab_acceptance.docker_engine import connect_docker
+from homelab_acceptance.docker.engine import connect_docker
 from homelab_acceptance.probe_image import build_probe_image
 from homelab_acceptance.reaper import reap
 from homelab_acceptance.run_identity import LABEL, OWNER_FILE, OWNER_LABEL, RunIdentity

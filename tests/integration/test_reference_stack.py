@@ -11,7 +11,7 @@ import pytest
 from kubernetes import client as k8s
 
 from homelab_acceptance.cluster import Cluster
-from homelab_acceptance.docker_engine import connect_docker
+from homelab_acceptance.docker.engine import connect_docker
 from homelab_acceptance.provision.stack_lifecycle import StackLifecycle
 from homelab_acceptance.pytest_plugin.session_state import progress_printer, run_identity_key
 from homelab_acceptance.spec import load_stack

@@ -22,7 +22,7 @@ from homelab_acceptance.cluster.kept import (
     kept_clusters,
     mark_kept,
 )
-from homelab_acceptance.docker_engine import connect_docker
+from homelab_acceptance.docker.engine import connect_docker
 from homelab_acceptance.reaper import reap
 from homelab_acceptance.run_identity import LABEL, OWNER_LABEL, RunIdentity, workdirs_root
 

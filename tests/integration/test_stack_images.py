@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 import requests
 
-from homelab_acceptance.docker_engine import connect_docker
-from homelab_acceptance.local_images import build_local_image
+from homelab_acceptance.docker.engine import connect_docker
+from homelab_acceptance.docker.local_images import build_local_image
 from homelab_acceptance.pytest_plugin.session_state import progress_printer, run_identity_key
 from homelab_acceptance.run_identity import RunIdentity
 from homelab_acceptance.waiting import Observation, wait_for

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from homelab_acceptance.cluster.kept import CONTAINER_PREFIX
-from homelab_acceptance.docker_engine import connect_docker
+from homelab_acceptance.docker.engine import connect_docker
 from homelab_acceptance.reaper import reap
 from homelab_acceptance.run_identity import LABEL, workdirs_root
 from homelab_acceptance.waiting import Observation, wait_for

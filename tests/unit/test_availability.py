@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from homelab_acceptance.checks.availability import AvailabilityProber, ProbeTarget
 from homelab_acceptance.errors import ConfigurationError
+from homelab_acceptance.faults.availability import AvailabilityProber, ProbeTarget
 from homelab_acceptance.waiting import Observation, wait_for
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from homelab_acceptance.checks.outages import Sample, summarise
+from homelab_acceptance.faults.outages import Sample, summarise
 
 
 def _samples(pattern: str, step: float = 0.1, start: float = 100.0) -> list[Sample]:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from kubernetes import client as k8s
 
-from homelab_acceptance.probes.pods import why_not_ready
+from homelab_acceptance.kube.pods import why_not_ready
 
 
 def test_a_waiting_container_is_explained_by_its_reason() -> None:

@@ -215,7 +215,9 @@ def test_a_missing_file_is_one_line(tmp_path: Path) -> None:
 
 def test_the_published_schema_is_a_valid_json_schema() -> None:
     jsonschema.Draft202012Validator.check_schema(stack_schema())
-    published = Path(__file__).parents[2] / "src" / "homelab_acceptance" / "stack.schema.json"
+    published = (
+        Path(__file__).parents[2] / "src" / "homelab_acceptance" / "spec" / "stack.schema.json"
+    )
     assert json.loads(published.read_text()) == stack_schema()
 
 

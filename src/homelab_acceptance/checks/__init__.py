@@ -1,3 +1,4 @@
-"""What the acceptance checks talk to: Services reached through the API server's service proxy
-(no port-forward, no NodePort needed, works the same on every provider), and thin clients
-for Prometheus and Alertmanager on top of it."""
+"""The checks the suites make, as plain functions over the typed clients (`probes/`), the
+Kubernetes helpers (`kube/`) and what a fault measured (`faults/`): declared endpoints,
+metrics, alerts and logs, scrape targets, Grafana, ingress routes, the node's processes,
+listeners and volumes, the air gap, capacity and placement, state across a restart."""

@@ -10,9 +10,9 @@ from typing import Any
 
 from kubernetes import client as k8s
 
-from homelab_acceptance.checks.alertmanager import Alertmanager
-from homelab_acceptance.checks.prometheus import Prometheus
 from homelab_acceptance.errors import WaitTimeout
+from homelab_acceptance.probes.alertmanager import Alertmanager
+from homelab_acceptance.probes.prometheus import Prometheus
 from homelab_acceptance.spec import Alert, Component
 from homelab_acceptance.waiting import Observation, wait_for
 

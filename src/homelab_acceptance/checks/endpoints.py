@@ -11,7 +11,7 @@ import requests
 from kubernetes import client as k8s
 
 from homelab_acceptance.cluster.contract import Cluster
-from homelab_acceptance.probes.pods import exec_in_pod
+from homelab_acceptance.kube.pods import exec_in_pod
 from homelab_acceptance.spec import Component, Endpoint
 from homelab_acceptance.waiting import Observation, wait_for
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from homelab_acceptance.checks.grafana import Grafana, query_error, values_in_frames
+from homelab_acceptance.probes.grafana import Grafana, query_error, values_in_frames
 from homelab_acceptance.waiting import Observation, wait_for
 
 #: A just-started Grafana may answer 503 or fail a datasource check for a few seconds.

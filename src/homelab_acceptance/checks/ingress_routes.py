@@ -16,7 +16,7 @@ import requests
 from kubernetes import client as k8s
 
 from homelab_acceptance.errors import ClusterError
-from homelab_acceptance.kube_client import raw_get
+from homelab_acceptance.kube.client import raw_get
 from homelab_acceptance.waiting import Observation, wait_for
 
 PROBE_PATH = "homelab-acceptance/probe-path"

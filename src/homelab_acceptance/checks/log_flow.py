@@ -11,9 +11,9 @@ from typing import Any
 from kubernetes import client as k8s
 
 from homelab_acceptance.checks.logs import check_log_line
-from homelab_acceptance.checks.service_proxy import ServiceProxy
 from homelab_acceptance.errors import ClusterError
-from homelab_acceptance.probes.pods import exec_in_pod
+from homelab_acceptance.kube.pods import exec_in_pod
+from homelab_acceptance.probes.service_proxy import ServiceProxy
 from homelab_acceptance.spec import LogLine
 
 #: Agents batch and ship within seconds; Loki makes a line queryable as soon as it is ingested.

@@ -8,7 +8,7 @@ import json
 import time
 from typing import Any
 
-from homelab_acceptance.checks.service_proxy import ServiceProxy
+from homelab_acceptance.probes.service_proxy import ServiceProxy
 from homelab_acceptance.spec import LogLine
 from homelab_acceptance.waiting import Observation, wait_for
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from homelab_acceptance.checks.prometheus import Prometheus, sample_value, series_name
+from homelab_acceptance.probes.prometheus import Prometheus, sample_value, series_name
 from homelab_acceptance.spec import Metric
 from homelab_acceptance.waiting import Observation, wait_for
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from homelab_acceptance.checks.prometheus import Prometheus, PrometheusQueryError
+from homelab_acceptance.probes.prometheus import Prometheus, PrometheusQueryError
 
 #: (unix seconds, value) of one scrape.
 Scrape = tuple[float, float]

@@ -16,7 +16,7 @@ from typing import Any
 
 from kubernetes import client as k8s
 
-from homelab_acceptance.probes.pods import exec_in_pod, sleeping_pod, wait_pod_running
+from homelab_acceptance.kube.pods import exec_in_pod, sleeping_pod, wait_pod_running
 from homelab_acceptance.run_identity import LABEL, RunIdentity
 from homelab_acceptance.spec import StoredClaim
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from homelab_acceptance.checks.prometheus import Prometheus
+from homelab_acceptance.probes.prometheus import Prometheus
 from homelab_acceptance.waiting import Observation
 
 

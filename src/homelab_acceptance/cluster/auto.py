@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from homelab_acceptance.cluster.k3s import DEFAULT_IMAGE, image_unavailable_reason
-from homelab_acceptance.docker_engine import connect_docker
+from homelab_acceptance.docker.engine import connect_docker
 
 AUTO_PULL_TIMEOUT_S = 15.0
 

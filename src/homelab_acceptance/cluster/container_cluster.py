@@ -28,9 +28,9 @@ from homelab_acceptance.cluster.node_container import (
     NodeContainerSpec,
 )
 from homelab_acceptance.cluster.readiness import wait_until_ready
-from homelab_acceptance.docker_engine import connect_docker
+from homelab_acceptance.docker.engine import connect_docker
 from homelab_acceptance.errors import ClusterError, PortTakenError, WaitTimeout
-from homelab_acceptance.kube_client import api_client_for
+from homelab_acceptance.kube.client import api_client_for
 from homelab_acceptance.run_identity import RunIdentity
 from homelab_acceptance.waiting import Observation, wait_for
 

@@ -25,7 +25,7 @@ from homelab_acceptance.cluster.contract import Cluster
 from homelab_acceptance.cluster.kubeconfig import write_private
 from homelab_acceptance.cluster.readiness import wait_until_ready
 from homelab_acceptance.errors import ClusterError, ConfigurationError, WaitTimeout
-from homelab_acceptance.kube_client import api_client_for
+from homelab_acceptance.kube.client import api_client_for
 from homelab_acceptance.run_identity import RunIdentity
 
 

@@ -23,9 +23,9 @@ from homelab_acceptance.cluster.host_ports import LOOPBACK, free_port
 from homelab_acceptance.cluster.k3d_config import K3dConfig, load_k3d_config
 from homelab_acceptance.cluster.kubeconfig import write_private
 from homelab_acceptance.cluster.readiness import wait_until_ready
-from homelab_acceptance.docker_engine import connect_docker
+from homelab_acceptance.docker.engine import connect_docker
 from homelab_acceptance.errors import ClusterError, WaitTimeout
-from homelab_acceptance.kube_client import api_client_for
+from homelab_acceptance.kube.client import api_client_for
 from homelab_acceptance.run_identity import LABEL, OWNER_LABEL, RunIdentity
 
 

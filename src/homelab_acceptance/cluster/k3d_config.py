@@ -9,7 +9,7 @@ from pathlib import Path
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from homelab_acceptance.errors import ConfigurationError
-from homelab_acceptance.yaml_positions import compose
+from homelab_acceptance.spec.yaml_positions import compose
 
 API_VERSION = "k3d.io/v1alpha5"
 LOOPBACK = "127.0.0.1"

@@ -24,7 +24,7 @@ import docker
 from docker.errors import APIError, NotFound
 
 from homelab_acceptance.cluster.host_ports import LOOPBACK
-from homelab_acceptance.docker_engine import docker_environment
+from homelab_acceptance.docker.engine import docker_environment
 from homelab_acceptance.errors import ClusterError, PortTakenError
 
 log = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ from typing import Any
 
 from kubernetes import client as k8s
 
-from homelab_acceptance.kube_client import raw_get
+from homelab_acceptance.kube.client import raw_get
 from homelab_acceptance.waiting import Observation, wait_for
 
 

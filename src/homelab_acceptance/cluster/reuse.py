@@ -9,7 +9,7 @@ from collections.abc import Callable
 from homelab_acceptance.cluster.container_cluster import ContainerCluster
 from homelab_acceptance.cluster.kept import find_kept
 from homelab_acceptance.cluster.providers import PROVIDERS, provider_class
-from homelab_acceptance.docker_engine import connect_docker
+from homelab_acceptance.docker.engine import connect_docker
 from homelab_acceptance.errors import ConfigurationError
 from homelab_acceptance.run_identity import Owner, RunIdentity
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from homelab_acceptance.docker_disk_full import FIRST_BUILD_BYTES
+from homelab_acceptance.docker.disk_full import FIRST_BUILD_BYTES
 from homelab_acceptance.doctor.findings import Finding, fail, ok, warn
 
 GB = 1024**3

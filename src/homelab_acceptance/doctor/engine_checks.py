@@ -13,7 +13,7 @@ from homelab_acceptance.cluster.node_container import (
     NodeContainer,
     NodeContainerSpec,
 )
-from homelab_acceptance.docker_engine import connect_docker, docker_host
+from homelab_acceptance.docker.engine import connect_docker, docker_host
 from homelab_acceptance.doctor.findings import Finding, fail, ok, warn
 from homelab_acceptance.errors import DockerUnavailableError
 from homelab_acceptance.run_identity import RunIdentity

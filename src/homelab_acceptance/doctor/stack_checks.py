@@ -12,7 +12,7 @@ from typing import Any
 from homelab_acceptance.doctor.findings import Finding, fail, ok
 from homelab_acceptance.errors import ConfigurationError, StackSpecError
 from homelab_acceptance.spec import load_stack
-from homelab_acceptance.yaml_positions import line_of, load
+from homelab_acceptance.spec.yaml_positions import line_of, load
 
 #: load_stack's error about an image name: the image check says the same with the component.
 _IMAGE_NAME_ERROR = re.compile(r"components\[\d+\]\.images\[\d+\]\.name:")
@@ -80,7 +80,7 @@ def spec_finding(facts: StackFacts, images_flagged: bool) -> Finding | None:
     return fail(
         "stack spec",
         facts.error,
-        "fix that field (the schema is src/homelab_acceptance/stack.schema.json)",
+        "fix that field (the schema: homelab_acceptance/spec/stack.schema.json in the package)",
     )
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import docker
 from docker.errors import APIError, ImageNotFound
 
-from homelab_acceptance.docker_disk_full import disk_full_message, says_disk_full
+from homelab_acceptance.docker.disk_full import disk_full_message, says_disk_full
 from homelab_acceptance.errors import NodeImageBuildError
 
 PRESENT_BASE = "debian:bookworm"

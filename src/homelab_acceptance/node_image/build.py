@@ -18,7 +18,7 @@ from typing import Any
 import docker
 from docker.errors import APIError, ImageNotFound
 
-from homelab_acceptance.docker_disk_full import (
+from homelab_acceptance.docker.disk_full import (
     disk_full_message,
     says_disk_full,
     without_terminal_colours,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import docker
 
-from homelab_acceptance.local_images import build_local_image
+from homelab_acceptance.docker.local_images import build_local_image
 
 PROBE_IMAGE = "homelab-acceptance/busybox:1.35"
 RECIPE = Path(__file__).parent

@@ -16,7 +16,7 @@ import time
 
 from kubernetes import client as k8s
 
-from homelab_acceptance.kube_client import api_client_for
+from homelab_acceptance.kube.client import api_client_for
 from homelab_acceptance.provision.ansible_playbook import PlaybookOutcome, PlaybookRun, run_playbook
 from homelab_acceptance.provision.cli_tools import require_cli
 from homelab_acceptance.provision.component_namespace import (

@@ -7,7 +7,7 @@ from __future__ import annotations
 from kubernetes import client as k8s
 from kubernetes.client.exceptions import ApiException
 
-from homelab_acceptance.probes.namespaces import namespace_gone
+from homelab_acceptance.kube.namespaces import namespace_gone
 from homelab_acceptance.run_identity import LABEL, RunIdentity
 from homelab_acceptance.spec import Component
 from homelab_acceptance.waiting import wait_for

@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from homelab_acceptance.kube_client import api_client_for
+from homelab_acceptance.kube.client import api_client_for
 from homelab_acceptance.provision.cli_tools import require_cli, run_cli
 from homelab_acceptance.provision.component_namespace import (
     component_labels,

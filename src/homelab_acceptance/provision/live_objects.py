@@ -14,7 +14,7 @@ from kubernetes.dynamic import DynamicClient
 from kubernetes.dynamic.exceptions import NotFoundError
 
 from homelab_acceptance.errors import ProvisionError
-from homelab_acceptance.kube_client import api_client_for
+from homelab_acceptance.kube.client import api_client_for
 from homelab_acceptance.provision.contract import ApplyReport
 from homelab_acceptance.provision.manifest_defaults import with_default_protocols
 from homelab_acceptance.spec import Component

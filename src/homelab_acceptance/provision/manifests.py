@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 
 from homelab_acceptance.errors import ConfigurationError
-from homelab_acceptance.kube_client import api_client_for
+from homelab_acceptance.kube.client import api_client_for
 from homelab_acceptance.provision.component_namespace import COMPONENT_LABEL
 from homelab_acceptance.provision.contract import ApplyReport, Provisioner
 from homelab_acceptance.provision.live_objects import ApplyTally, LiveObjects, describe

@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 from homelab_acceptance.errors import ProvisionError
-from homelab_acceptance.kube_client import api_client_for
+from homelab_acceptance.kube.client import api_client_for
 from homelab_acceptance.provision.cli_tools import find_cli, require_cli, run_cli
 from homelab_acceptance.provision.component_namespace import (
     delete_namespace_if_created,

@@ -10,8 +10,8 @@ from typing import Any
 from kubernetes import client as k8s
 
 from homelab_acceptance.errors import ProvisionError
-from homelab_acceptance.kube_client import api_client_for
-from homelab_acceptance.probes.pods import last_probe_failure, why_not_ready
+from homelab_acceptance.kube.client import api_client_for
+from homelab_acceptance.kube.pods import last_probe_failure, why_not_ready
 from homelab_acceptance.provision.service_wiring import service_wiring_problems
 from homelab_acceptance.spec import Component
 from homelab_acceptance.waiting import Observation, wait_for

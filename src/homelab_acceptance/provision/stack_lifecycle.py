@@ -14,9 +14,9 @@ import docker
 from docker.errors import ImageNotFound
 
 from homelab_acceptance.cluster.contract import Cluster
+from homelab_acceptance.docker.local_images import build_local_image
 from homelab_acceptance.errors import ConfigurationError, HomelabAcceptanceError, ProvisionError
-from homelab_acceptance.kube_client import api_client_for
-from homelab_acceptance.local_images import build_local_image
+from homelab_acceptance.kube.client import api_client_for
 from homelab_acceptance.provision.contract import ApplyReport, Provisioner
 from homelab_acceptance.provision.image_rollover import replace_pods_running
 from homelab_acceptance.provision.registry import provisioner_for

@@ -23,9 +23,9 @@ from homelab_acceptance.cluster.kept import mark_kept
 from homelab_acceptance.cluster.node_port_block import declared_node_ports, node_port_block
 from homelab_acceptance.cluster.providers import parse_node_ports, parse_spec
 from homelab_acceptance.cluster.reuse import attach_cluster, reuse_kept_cluster
-from homelab_acceptance.docker_engine import connect_docker
+from homelab_acceptance.docker.engine import connect_docker
 from homelab_acceptance.errors import ConfigurationError, HomelabAcceptanceError, StackSpecError
-from homelab_acceptance.kube_client import api_client_for
+from homelab_acceptance.kube.client import api_client_for
 from homelab_acceptance.pytest_plugin.entry import option_value, stack_path_key
 from homelab_acceptance.pytest_plugin.session_state import (
     fail,

@@ -20,16 +20,16 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from kubernetes import client as k8s
 
-from homelab_acceptance.checks.alertmanager import Alertmanager
 from homelab_acceptance.checks.alerts import check_alert_round_trip
 from homelab_acceptance.checks.endpoints import check_from_host, check_in_cluster
 from homelab_acceptance.checks.expectations import Expectation
 from homelab_acceptance.checks.ingress_routes import check_ingress_routes, declared_routes
 from homelab_acceptance.checks.logs import check_log_line
 from homelab_acceptance.checks.metrics import check_metric
-from homelab_acceptance.checks.prometheus import Prometheus
-from homelab_acceptance.checks.service_proxy import ServiceProxy
 from homelab_acceptance.cluster.contract import Cluster
+from homelab_acceptance.probes.alertmanager import Alertmanager
+from homelab_acceptance.probes.prometheus import Prometheus
+from homelab_acceptance.probes.service_proxy import ServiceProxy
 from homelab_acceptance.spec import Alert, Endpoint, LogLine, Metric
 
 if TYPE_CHECKING:

@@ -11,18 +11,18 @@ from dataclasses import dataclass
 import pytest
 from kubernetes import client as k8s
 
-from homelab_acceptance.checks.alertmanager import Alertmanager
-from homelab_acceptance.checks.grafana import Grafana
-from homelab_acceptance.checks.grafana_login import grafana_credentials
-from homelab_acceptance.checks.port_forward import port_forward
-from homelab_acceptance.checks.prometheus import Prometheus
-from homelab_acceptance.checks.service_proxy import ServiceProxy
 from homelab_acceptance.cluster import Cluster
-from homelab_acceptance.docker_engine import connect_docker
+from homelab_acceptance.docker.engine import connect_docker
 from homelab_acceptance.errors import HomelabAcceptanceError
+from homelab_acceptance.kube.namespaces import labelled_namespace
+from homelab_acceptance.kube.pods import sleeping_pod, wait_pod_running
 from homelab_acceptance.probe_image import build_probe_image
-from homelab_acceptance.probes.namespaces import labelled_namespace
-from homelab_acceptance.probes.pods import sleeping_pod, wait_pod_running
+from homelab_acceptance.probes.alertmanager import Alertmanager
+from homelab_acceptance.probes.grafana import Grafana
+from homelab_acceptance.probes.grafana_login import grafana_credentials
+from homelab_acceptance.probes.port_forward import port_forward
+from homelab_acceptance.probes.prometheus import Prometheus
+from homelab_acceptance.probes.service_proxy import ServiceProxy
 from homelab_acceptance.provision.stack_lifecycle import (
     ComponentOutcome,
     ImagesOutcome,

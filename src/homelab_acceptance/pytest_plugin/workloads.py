@@ -17,11 +17,11 @@ from kubernetes import utils as k8s_utils
 from homelab_acceptance.cluster import Cluster
 from homelab_acceptance.cluster.container_cluster import ContainerCluster
 from homelab_acceptance.cluster.node_port_block import DEFAULT_BLOCK
-from homelab_acceptance.docker_engine import connect_docker
+from homelab_acceptance.docker.engine import connect_docker
+from homelab_acceptance.kube.namespaces import labelled_namespace
+from homelab_acceptance.kube.pods import wait_pod_running
+from homelab_acceptance.kube.services import wait_service_ready
 from homelab_acceptance.probe_image import build_probe_image
-from homelab_acceptance.probes.namespaces import labelled_namespace
-from homelab_acceptance.probes.pods import wait_pod_running
-from homelab_acceptance.probes.services import wait_service_ready
 from homelab_acceptance.pytest_plugin.session_state import progress_printer, run_identity_key
 from homelab_acceptance.run_identity import RunIdentity
 

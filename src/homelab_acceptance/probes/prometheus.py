@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from homelab_acceptance.checks.service_proxy import ServiceHTTPError, ServiceProxy
+from homelab_acceptance.probes.service_proxy import ServiceHTTPError, ServiceProxy
 
 
 class PrometheusQueryError(Exception):

@@ -13,7 +13,7 @@ from pathlib import Path
 import docker
 from docker.errors import APIError, BuildError
 
-from homelab_acceptance.docker_disk_full import (
+from homelab_acceptance.docker.disk_full import (
     disk_full_message,
     says_disk_full,
     without_terminal_colours,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from homelab_acceptance.checks.service_proxy import ServiceProxy
+from homelab_acceptance.probes.service_proxy import ServiceProxy
 
 
 class Alertmanager:

@@ -12,7 +12,7 @@ from typing import Any
 from kubernetes import client as k8s
 from kubernetes.client.exceptions import ApiException
 
-from homelab_acceptance.kube_client import raw_get
+from homelab_acceptance.kube.client import raw_get
 from homelab_acceptance.waiting import Observation, wait_for
 
 

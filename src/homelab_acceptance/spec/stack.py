@@ -19,8 +19,8 @@ from yaml.nodes import Node
 
 from homelab_acceptance.errors import ConfigurationError, StackSpecError
 from homelab_acceptance.secret_values import secret_strings
-from homelab_acceptance.spec_containment import escape_from
-from homelab_acceptance.yaml_positions import line_of, load
+from homelab_acceptance.spec.containment import escape_from
+from homelab_acceptance.spec.yaml_positions import line_of, load
 
 DEFAULT_STACK = Path("stack/stack.yaml")
 #: The entry-point group provisioners register under (read here by name only: the spec
@@ -179,7 +179,7 @@ class Stack:
 
 
 def stack_schema() -> dict[str, Any]:
-    text = resources.files("homelab_acceptance").joinpath("stack.schema.json").read_text()
+    text = resources.files("homelab_acceptance.spec").joinpath("stack.schema.json").read_text()
     schema: dict[str, Any] = json.loads(text)
     return schema
 

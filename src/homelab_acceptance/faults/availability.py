@@ -18,8 +18,8 @@ from urllib.parse import urlsplit
 
 import requests
 
-from homelab_acceptance.checks.outages import Availability, Sample, summarise
 from homelab_acceptance.errors import ConfigurationError
+from homelab_acceptance.faults.outages import Availability, Sample, summarise
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 #: The slowest sampling the prober allows: coarser would blur a restart's short outages.

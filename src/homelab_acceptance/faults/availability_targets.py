@@ -4,9 +4,9 @@ address the cluster publishes it on."""
 
 from __future__ import annotations
 
-from homelab_acceptance.checks.availability import ProbeTarget
 from homelab_acceptance.cluster import Cluster
-from homelab_acceptance.kube_client import api_client_for
+from homelab_acceptance.faults.availability import ProbeTarget
+from homelab_acceptance.kube.client import api_client_for
 from homelab_acceptance.spec import Stack
 
 API_TARGET = "api"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kubernetes import client as k8s
 
-from homelab_acceptance.probes.pods import why_not_ready
+from homelab_acceptance.kube.pods import why_not_ready
 from homelab_acceptance.waiting import Observation, wait_for
 
 

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 from kubernetes import client as k8s
 
-from homelab_acceptance.kube_client import raw_get
+from homelab_acceptance.kube.client import raw_get
 from homelab_acceptance.spec import ServiceRef
 
 
