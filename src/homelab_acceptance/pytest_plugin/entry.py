@@ -21,11 +21,14 @@ from pathlib import Path
 
 import pytest
 
+from homelab_acceptance.pytest_plugin.options import (
+    DEFAULT_REPORT_DIR,
+    KEEP_CHOICES,
+    is_acceptance_run,
+    run_options,
+)
+
 GROUP = "homelab-acceptance"
-KEEP_CHOICES = ("never", "on-failure", "always")
-DEFAULT_REPORT_DIR = "reports"
-#: The stack spec a project has when its ini names none (this repository's layout).
-CONVENTIONAL_STACK = Path("stack/stack.yaml")
 #: The acceptance run's plugin modules, registered by name (a module that -p named already is
 #: not registered twice). Registered, not imported through pytest_plugins: they import each
 #: other, and pytest would warn that an imported module cannot be assertion-rewritten.
@@ -40,8 +43,6 @@ SUITES_PACKAGE = "homelab_acceptance.suites"
 #: and `--baseline PATH` are still taken in both forms: the report's place does not change
 #: which checks run; `=` is the safe form for them too.)
 SPACE_FORM_REFUSED = ("--stack",)
-
-stack_path_key = pytest.StashKey["Path | None"]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -114,34 +115,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
-def is_acceptance_run(config: pytest.Config) -> bool:
-    """Whether this run uses the plugin: its ini keys or any of its options."""
-    if config.getini("homelab_stack") or config.getini("homelab_cluster"):
-        return True
-    options = (
-        *("stack", "cluster", "keep_cluster", "reuse_cluster", "allow_disruptive"),
-        *("report_dir", "baseline", "doctor"),
-    )
-    return any(getattr(config.option, name, None) is not None for name in options)
-
-
-def option_value(config: pytest.Config, name: str, default: str) -> str:
-    """An option as given, or its default (options default to None so that a given one can
-    be told from an absent one)."""
-    value = config.getoption(name)
-    return default if value is None else str(value)
-
-
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     if not is_acceptance_run(config):
         return
     _refuse_space_form_of_the_stack_option(config)
-    config.stash[stack_path_key] = _stack_path(config)
+    options = run_options(config)  # read once, checked before anything starts
     for name in PLUGIN_MODULES:
         if not config.pluginmanager.has_plugin(name):
             config.pluginmanager.register(importlib.import_module(name), name)
-    if config.stash[stack_path_key] is not None and _paths_are_defaults(config):
+    if options.stack is not None and _paths_are_defaults(config):
         _add_packaged_suites(config)
 
 
@@ -154,27 +137,6 @@ def _refuse_space_form_of_the_stack_option(config: pytest.Config) -> None:
                 "rootdir from the arguments that name paths before it knows this option, "
                 "and would take PATH for a test path)"
             )
-
-
-def _stack_path(config: pytest.Config) -> Path | None:
-    """The stack spec this run names: --stack=PATH (from the invocation dir), the ini key
-    homelab_stack (from the ini file's dir), else stack/stack.yaml under the rootdir when it
-    exists; None when there is none. A named one that does not exist is a usage error."""
-    given = config.getoption("--stack")
-    path: Path
-    if given:
-        path = config.invocation_params.dir / given
-        where = f"--stack={given}"
-    elif config.getini("homelab_stack"):
-        base = config.inipath.parent if config.inipath else config.rootpath
-        path = base / str(config.getini("homelab_stack"))
-        where = f"the ini key homelab_stack in {config.inipath or config.rootpath}"
-    else:
-        conventional = config.rootpath / CONVENTIONAL_STACK
-        return conventional if conventional.is_file() else None
-    if not path.is_file():
-        raise pytest.UsageError(f"no stack spec at {path} ({where} names it)")
-    return path
 
 
 def _paths_are_defaults(config: pytest.Config) -> bool:

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from homelab_acceptance.cluster.providers import DEFAULT_SPEC
 from homelab_acceptance.doctor.diagnosis import diagnose
 from homelab_acceptance.doctor.facts import gather_facts
 from homelab_acceptance.doctor.findings import Level
+from homelab_acceptance.pytest_plugin.options import run_options
 from homelab_acceptance.pytest_plugin.session_state import stack_key
 
 EXIT_HARNESS_CANNOT_RUN = 2
@@ -17,10 +17,11 @@ EXIT_HARNESS_CANNOT_RUN = 2
 
 def pytest_sessionstart(session: pytest.Session) -> None:
     config = session.config
-    if not config.getoption("--doctor"):
+    options = run_options(config)
+    if not options.doctor:
         return
     stack = config.stash.get(stack_key, None)
-    cluster = config.getoption("--cluster") or config.getini("homelab_cluster") or DEFAULT_SPEC
+    cluster = options.cluster
     findings = diagnose(gather_facts(stack.path if stack else None, cluster))
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     for finding in findings:

@@ -20,7 +20,7 @@ import pytest
 
 from homelab_acceptance.cluster import Cluster
 from homelab_acceptance.errors import HomelabAcceptanceError
-from homelab_acceptance.pytest_plugin.entry import DEFAULT_REPORT_DIR, option_value
+from homelab_acceptance.pytest_plugin.options import run_options
 from homelab_acceptance.pytest_plugin.session_state import REPORT_PLUGIN, stack_key
 from homelab_acceptance.pytest_plugin.xdist_roles import (
     WORKER_REPORT_OUTPUT,
@@ -73,17 +73,14 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     if config.option.collectonly:
         return  # no check runs: nothing to report, nothing to gate
-    baseline_path: Path | None = None
+    options = run_options(config)
     baseline: dict[str, Any] | None = None
-    given = config.getoption("--baseline")
-    if given:
-        baseline_path = config.invocation_params.dir / given
+    if options.baseline is not None:
         try:
-            baseline = load_baseline(baseline_path)
+            baseline = load_baseline(options.baseline)
         except BaselineError as error:
             raise pytest.UsageError(str(error)) from None
-    report_dir = Path(option_value(config, "--report-dir", DEFAULT_REPORT_DIR))
-    report = AcceptanceReport(config, report_dir, baseline_path, baseline)
+    report = AcceptanceReport(config, options.report_dir, options.baseline, baseline)
     config.pluginmanager.register(report, REPORT_PLUGIN)
     if is_xdist_controller(config):
         config.pluginmanager.register(WorkerReports(report), "homelab-acceptance-worker-reports")
@@ -267,7 +264,7 @@ class AcceptanceReport:
         stack_path = stack.path if stack is not None else None
         return environment_block(
             self._cluster_facts,
-            self._config.getoption("--cluster", default=None),
+            run_options(self._config).cluster_given,
             stack_path=stack_path,
             shown_stack_path=(
                 _shown_path(stack_path, self._config.rootpath) if stack_path is not None else None

@@ -17,7 +17,7 @@ from kubernetes import client as k8s
 
 from homelab_acceptance.checks.expectations import KINDS, expectations_of
 from homelab_acceptance.cleanup_shield import hold_signals, mark_run_stopping, signals_held
-from homelab_acceptance.cluster import DEFAULT_SPEC, Cluster, open_cluster
+from homelab_acceptance.cluster import Cluster, open_cluster
 from homelab_acceptance.cluster.container_cluster import ContainerCluster
 from homelab_acceptance.cluster.kept import mark_kept
 from homelab_acceptance.cluster.node_port_block import declared_node_ports, node_port_block
@@ -26,7 +26,7 @@ from homelab_acceptance.cluster.reuse import attach_cluster, reuse_kept_cluster
 from homelab_acceptance.docker.engine import connect_docker
 from homelab_acceptance.errors import ConfigurationError, HomelabAcceptanceError, StackSpecError
 from homelab_acceptance.kube.client import api_client_for
-from homelab_acceptance.pytest_plugin.entry import option_value, stack_path_key
+from homelab_acceptance.pytest_plugin.options import run_options
 from homelab_acceptance.pytest_plugin.session_state import (
     fail,
     progress_printer,
@@ -154,16 +154,15 @@ def _interrupt_on_sigterm_and_sighup() -> dict[int, Any]:
 def _load_stack_spec(config: pytest.Config) -> None:
     """Read the stack spec the run names before anything starts; an invalid one is a usage
     error (exit 4)."""
-    path = config.stash.get(stack_path_key, None)
+    path = run_options(config).stack
     if path is None:
         return
     try:
         config.stash[stack_key] = load_stack(path)
     except StackSpecError as error:
         raise pytest.UsageError(str(error)) from None
-    spec = config.getoption("--cluster") or config.getini("homelab_cluster") or DEFAULT_SPEC
     try:
-        _published_node_ports(config, spec)
+        _published_node_ports(config, run_options(config).cluster)
     except ConfigurationError as error:
         raise pytest.UsageError(f"{path}: {error}") from None
 
@@ -203,17 +202,18 @@ def cluster(request: pytest.FixtureRequest) -> Iterator[Cluster]:
 
 def _open_cluster(config: pytest.Config) -> Cluster:
     """A new cluster, or the kept one --reuse-cluster names."""
-    reuse = config.getoption("--reuse-cluster")
-    if reuse:
-        return _reused_cluster(config, reuse)
-    return _new_cluster(config, option_value(config, "--keep-cluster", "never"))
+    options = run_options(config)
+    if options.reuse_cluster:
+        return _reused_cluster(config, options.reuse_cluster)
+    return _new_cluster(config, options.keep_cluster)
 
 
 def _kept_at_end(config: pytest.Config, the_cluster: Cluster, failed: bool) -> bool:
     """Whether the cluster stays after the session (announced if so), as --keep-cluster and
     --reuse-cluster say."""
-    keep = option_value(config, "--keep-cluster", "never")
-    if config.getoption("--reuse-cluster") or keep == "always" or (keep == "on-failure" and failed):
+    options = run_options(config)
+    keep = options.keep_cluster
+    if options.reuse_cluster or keep == "always" or (keep == "on-failure" and failed):
         why = "tests failed" if failed else "kept"
         _announce_kept(config, the_cluster, why, progress_printer(config))
         return True
@@ -230,7 +230,7 @@ def _shared_cluster(config: pytest.Config) -> Cluster:
 
 def _new_cluster(config: pytest.Config, keep: str) -> Cluster:
     show = progress_printer(config)
-    spec = config.getoption("--cluster") or config.getini("homelab_cluster") or DEFAULT_SPEC
+    spec = run_options(config).cluster
     # The spec first: a typo must not wait on Docker.
     the_cluster = open_cluster(
         spec, config.stash[run_identity_key], keep=keep == "always", progress=show
@@ -254,8 +254,9 @@ def _reused_cluster(config: pytest.Config, name: str) -> Cluster:
     """The kept cluster `name`; the stack on it is provisioned under the kept run's identity,
     so what it recorded there (labels, OpenTofu state) is found again."""
     show = progress_printer(config)
-    if config.getoption("--cluster"):
-        show(f"--cluster {config.getoption('--cluster')} not used: reusing a kept cluster")
+    given = run_options(config).cluster_given
+    if given:
+        show(f"--cluster {given} not used: reusing a kept cluster")
     reaped = reap(connect_docker())
     if reaped:
         show(f"cleaned up after earlier runs: {reaped.summary()}")
@@ -299,7 +300,7 @@ def _disruptive_guard(request: pytest.FixtureRequest) -> None:
             "`pytest -m disruptive` without -n for it"
         )
     the_cluster: Cluster = request.getfixturevalue("cluster")
-    if not the_cluster.ephemeral and not request.config.getoption("--allow-disruptive"):
+    if not the_cluster.ephemeral and not run_options(request.config).allow_disruptive:
         pytest.skip(
             f"disruptive check not run on {the_cluster.provider}:// (a cluster the harness did "
             "not create): pass --allow-disruptive to run it"

@@ -28,7 +28,7 @@ from homelab_acceptance.provision.stack_lifecycle import (
     ImagesOutcome,
     StackLifecycle,
 )
-from homelab_acceptance.pytest_plugin.entry import option_value
+from homelab_acceptance.pytest_plugin.options import run_options
 from homelab_acceptance.pytest_plugin.report import register_secret
 from homelab_acceptance.pytest_plugin.session_state import fail, progress_printer, run_identity_key
 from homelab_acceptance.pytest_plugin.xdist_roles import is_xdist_worker
@@ -85,7 +85,7 @@ def provisioned_stack(
             _destroy_quietly(lifecycle, show)
         fail(failure)
     yield ProvisionedStack(stack, lifecycle, images, outcomes)
-    keep = option_value(request.config, "--keep-cluster", "never")
+    keep = run_options(request.config).keep_cluster
     if keep == "always" or (keep == "on-failure" and request.session.testsfailed > 0):
         return
     if cluster.ephemeral:
