@@ -99,3 +99,6 @@ def test_a_broken_copy_of_the_users_repo_is_rejected_naming_the_check(
     assert "acceptance: REJECTED" in run.stdout, tail
     assert "FAILED" in run.stdout, tail
     assert "test_endpoint_answers_from_the_host[web" in run.stdout, tail
+    # A failed built-in check shows its reason and evidence, not the harness's traceback.
+    assert "evidence: {" in run.stdout, tail
+    assert "homelab_acceptance/checks/" not in run.stdout, tail

@@ -20,6 +20,11 @@ import pytest
 
 from homelab_acceptance.cluster import Cluster
 from homelab_acceptance.errors import HomelabAcceptanceError
+from homelab_acceptance.pytest_plugin.failure_text import (
+    is_builtin_check,
+    is_finding,
+    short_failure,
+)
 from homelab_acceptance.pytest_plugin.options import run_options
 from homelab_acceptance.pytest_plugin.session_state import REPORT_PLUGIN, stack_key
 from homelab_acceptance.pytest_plugin.xdist_roles import (
@@ -153,6 +158,9 @@ class AcceptanceReport:
     ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
         report = yield
         self._record(item, call, report)
+        if report.failed and is_finding(call) and is_builtin_check(item):
+            record = self._checks[item.nodeid]
+            report.longrepr = short_failure(record.message, _evidence_of(item), self._redactor)
         return report
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
