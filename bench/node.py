@@ -24,10 +24,10 @@ import docker
 from docker.errors import APIError, ImageNotFound
 
 from homelab_acceptance.cluster.debian import DebianCluster
+from homelab_acceptance.docker.base_image import ensure_base_image
 from homelab_acceptance.docker.engine import connect_docker
 from homelab_acceptance.errors import HomelabAcceptanceError, NodeImageBuildError
 from homelab_acceptance.node_image import ensure_node_image
-from homelab_acceptance.node_image.base_image import ensure_base_image
 from homelab_acceptance.node_image.build import RECIPE_DIR
 
 COLD_TAG = "homelab-acceptance/node:bench-cold"

@@ -11,13 +11,13 @@ from typing import Any
 
 from kubernetes import client as k8s
 
+from homelab_acceptance.docker.image_names import canonical_image_name
 from homelab_acceptance.errors import ClusterError
 
 #: How the node lists its container runtime's images (CRI's namespace of containerd).
 NODE_IMAGES_COMMAND = ("ctr", "--namespace", "k8s.io", "images", "ls")
 #: The kubelet says this in a `Pulled` event when it pulled nothing.
 ALREADY_PRESENT = "already present on machine"
-DEFAULT_REGISTRY = "docker.io"
 
 
 @dataclass(frozen=True)
@@ -42,16 +42,6 @@ class AirGapReport:
     @property
     def breaches(self) -> tuple[str, ...]:
         return self.pulls + self.foreign_images
-
-
-def canonical_image_name(name: str) -> str:
-    """The name as containerd records it: `busybox:1` is `docker.io/library/busybox:1`."""
-    first, _, rest = name.partition("/")
-    if not rest:
-        return f"{DEFAULT_REGISTRY}/library/{name}"
-    if "." in first or ":" in first or first == "localhost":
-        return name
-    return f"{DEFAULT_REGISTRY}/{name}"
 
 
 def parse_node_images(listing: str) -> dict[str, str]:

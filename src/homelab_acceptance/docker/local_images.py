@@ -13,13 +13,13 @@ from pathlib import Path
 import docker
 from docker.errors import APIError, BuildError
 
+from homelab_acceptance.docker.base_image import ensure_base_image
 from homelab_acceptance.docker.disk_full import (
     disk_full_message,
     says_disk_full,
     without_terminal_colours,
 )
 from homelab_acceptance.errors import LocalImageBuildError
-from homelab_acceptance.node_image.base_image import ensure_base_image
 from homelab_acceptance.run_identity import LABEL
 
 

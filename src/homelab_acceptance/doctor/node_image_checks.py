@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 import docker
 
+from homelab_acceptance.docker.base_image import MADE_BASE, PRESENT_BASE
 from homelab_acceptance.doctor.findings import Finding, fail, ok, warn
-from homelab_acceptance.node_image.base_image import MADE_BASE, PRESENT_BASE
 from homelab_acceptance.node_image.build import REPOSITORY, content_key
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from kubernetes import client as k8s
 from kubernetes.client.exceptions import ApiException
 
-from homelab_acceptance.checks.air_gap import canonical_image_name
+from homelab_acceptance.docker.image_names import canonical_image_name
 from homelab_acceptance.waiting import Observation, wait_for
 
 
