@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from homelab_acceptance.provision.manifest_defaults import with_default_protocols
+from homelab_acceptance.provision.yaml_strings import dump_all
 
 
 def post_render(manifest: str, labels: dict[str, str]) -> str:
@@ -23,7 +24,7 @@ def post_render(manifest: str, labels: dict[str, str]) -> str:
         metadata = completed.setdefault("metadata", {})
         metadata["labels"] = {**(metadata.get("labels") or {}), **labels}
         rendered.append(completed)
-    return yaml.safe_dump_all(rendered, explicit_start=True, sort_keys=False)
+    return dump_all(rendered)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
