@@ -4,11 +4,13 @@ owner, and every port the node publishes answers on 127.0.0.1 only."""
 
 from __future__ import annotations
 
+import ipaddress
 import socket
 import stat
 from contextlib import ExitStack
 from pathlib import Path
 
+import docker
 import pytest
 from kubernetes import client as k8s
 from provisioner_checks import applied_then_destroyed
@@ -81,7 +83,7 @@ def test_every_port_the_node_publishes_is_bound_to_loopback_only(cluster: Cluste
     # And what that means: the API answers on loopback, not on the host's address on the
     # Docker bridge, which every container on this engine can reach.
     api_port = next(host_port for port, _, host_port in bindings if port == "6443/tcp")
-    bridge_ip = client.networks.get("bridge").attrs["IPAM"]["Config"][0]["Gateway"]
+    bridge_ip = bridge_gateway(client)
     with socket.create_connection(("127.0.0.1", api_port), timeout=5):
         pass
     with (
@@ -89,3 +91,13 @@ def test_every_port_the_node_publishes_is_bound_to_loopback_only(cluster: Cluste
         socket.create_connection((bridge_ip, api_port), timeout=5),
     ):
         pass
+
+
+def bridge_gateway(client: docker.DockerClient) -> str:
+    """The host's address on Docker's default bridge. Debian's dockerd 20.10 (the polyglot
+    machines) leaves `Gateway` out of the bridge's IPAM config: it is then the subnet's first
+    address, as dockerd assigns it to docker0."""
+    config = client.networks.get("bridge").attrs["IPAM"]["Config"][0]
+    if "Gateway" in config:
+        return str(config["Gateway"])
+    return str(next(ipaddress.ip_network(config["Subnet"]).hosts()))
