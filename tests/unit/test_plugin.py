@@ -19,18 +19,25 @@ def run_pytest(directory: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_a_bad_cluster_spec_fails_each_test_with_one_line_and_no_traceback(tmp_path: Path) -> None:
+def test_a_bad_cluster_spec_is_a_usage_error_with_one_line_and_no_traceback(
+    tmp_path: Path,
+) -> None:
     (tmp_path / "test_uses_cluster.py").write_text("def test_needs_a_cluster(cluster):\n    pass\n")
     result = run_pytest(tmp_path, "--cluster", "bogus://x")
-    assert result.returncode == 2  # the harness could not run: the gate says error, not rejected
+    assert result.returncode == 4  # a bad option, as the README's table says
     message = (
-        "cluster spec 'bogus://x': unknown provider; "
+        "ERROR: cluster spec 'bogus://x': unknown provider; "
         "use one of debian://, k3s://, k3d://, kubeconfig:// or auto"
     )
-    details = result.stdout.split("short test summary info")[0]
-    assert details.count(message) == 1, result.stdout
-    assert "Traceback" not in result.stdout
-    assert "During handling" not in result.stdout
+    assert result.stderr.strip() == message, result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_a_bad_cluster_option_is_a_usage_error(tmp_path: Path) -> None:
+    (tmp_path / "test_uses_cluster.py").write_text("def test_needs_a_cluster(cluster):\n    pass\n")
+    result = run_pytest(tmp_path, "--cluster", "debian://?nodeports=1-2")
+    assert result.returncode == 4
+    assert "option nodeports='1-2': expected FIRST-LAST within 30000-32767" in result.stderr
 
 
 def test_the_plugin_registers_its_options(tmp_path: Path) -> None:

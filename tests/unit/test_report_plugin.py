@@ -183,15 +183,11 @@ def test_fails_anyway():
     run.stdout.fnmatch_lines(["acceptance: ERROR (cluster: debian://: the node did not *"])
 
 
-def test_the_real_cluster_fixture_failing_on_a_bad_spec_is_exit_2(
-    pytester: pytest.Pytester,
-) -> None:
+def test_a_bad_cluster_spec_is_exit_4_before_any_check(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_needs_cluster="def test_needs_a_cluster(cluster):\n    pass\n")
-    run = pytester.runpytest(*REPORT, "--cluster", "bogus://x")
-    assert run.ret == 2
-    check = results_of(pytester)["checks"][0]
-    assert check["status"] == "error"
-    assert check["message"].startswith("cluster spec 'bogus://x': unknown provider")
+    run = pytester.runpytest_subprocess(*REPORT, "--cluster", "bogus://x")
+    assert run.ret == 4
+    assert any("cluster spec 'bogus://x': unknown provider" in line for line in run.errlines)
 
 
 def test_an_interrupted_run_is_exit_2_and_still_reported(pytester: pytest.Pytester) -> None:

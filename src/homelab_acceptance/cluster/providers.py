@@ -119,6 +119,17 @@ def parse_spec(spec: str) -> ClusterSpec:
     return ClusterSpec(scheme, target, options)
 
 
+def check_spec(spec: str) -> None:
+    """ConfigurationError (one line) when `spec` is malformed: an unknown scheme, an unknown
+    or bad option, a missing file an option names. No I/O beyond those files."""
+    if spec == DEFAULT_SPEC:
+        return
+    parsed = parse_spec(spec)
+    provider = PROVIDERS[parsed.scheme]
+    for key, value in parsed.options.items():
+        provider.options[key][1](value)
+
+
 def open_cluster(
     spec: str = DEFAULT_SPEC,
     identity: RunIdentity | None = None,

@@ -21,7 +21,7 @@ from homelab_acceptance.cluster import Cluster, open_cluster
 from homelab_acceptance.cluster.container_cluster import ContainerCluster
 from homelab_acceptance.cluster.kept import mark_kept
 from homelab_acceptance.cluster.node_port_block import declared_node_ports, node_port_block
-from homelab_acceptance.cluster.providers import parse_node_ports, parse_spec
+from homelab_acceptance.cluster.providers import check_spec, parse_node_ports, parse_spec
 from homelab_acceptance.cluster.reuse import attach_cluster, reuse_kept_cluster
 from homelab_acceptance.docker.engine import connect_docker
 from homelab_acceptance.errors import ConfigurationError, HomelabAcceptanceError, StackSpecError
@@ -55,6 +55,7 @@ def pytest_configure(config: pytest.Config) -> None:
         **_interrupt_on_sigterm_and_sighup(),
     }
     config.pluginmanager.register(_HoldAfterInterrupt(config), "homelab-hold-after-interrupt")
+    _check_cluster_spec(config)
     _load_stack_spec(config)
     if is_xdist_controller(config):
         config.pluginmanager.register(
@@ -165,6 +166,14 @@ def _load_stack_spec(config: pytest.Config) -> None:
         _published_node_ports(config, run_options(config).cluster)
     except ConfigurationError as error:
         raise pytest.UsageError(f"{path}: {error}") from None
+
+
+def _check_cluster_spec(config: pytest.Config) -> None:
+    """A malformed cluster spec is a usage error (exit 4), found before anything starts."""
+    try:
+        check_spec(run_options(config).cluster)
+    except ConfigurationError as error:
+        raise pytest.UsageError(str(error)) from None
 
 
 def _published_node_ports(config: pytest.Config, spec: str) -> tuple[int, int] | None:
