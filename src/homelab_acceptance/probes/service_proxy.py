@@ -8,6 +8,7 @@ import json
 from typing import Any
 from urllib.parse import urlencode
 
+import urllib3
 from kubernetes import client as k8s
 
 from homelab_acceptance.kube.client import raw_get
@@ -33,8 +34,16 @@ class ServiceProxy:
     def get(
         self, path: str, params: dict[str, str] | None = None, timeout_s: float = 10
     ) -> tuple[int, str]:
-        """Status and body of GET `path` on the Service."""
-        return raw_get(self.api, self.path_for(path, params), timeout_s)
+        """Status and body of GET `path` on the Service; ServiceHTTPError (one line) when the
+        API server does not answer at all (a node restarting drops the connection)."""
+        try:
+            return raw_get(self.api, self.path_for(path, params), timeout_s)
+        except (urllib3.exceptions.HTTPError, OSError) as error:
+            reason = " ".join(str(getattr(error, "reason", None) or error).split())[:160]
+            raise ServiceHTTPError(
+                f"{self.service}{path}: no answer from the API server ({type(error).__name__}: "
+                f"{reason})"
+            ) from None
 
     def get_json(self, path: str, params: dict[str, str] | None = None) -> Any:
         """The JSON body of a 200 answer; ServiceHTTPError with status and a short body else."""
