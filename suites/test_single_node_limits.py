@@ -254,12 +254,18 @@ def _history_at(prometheus: Prometheus, at_s: float) -> list[tuple[str, str]]:
 
 def _history_now(prometheus: Prometheus) -> tuple[float, list[tuple[str, str]]]:
     """An instant and what Prometheus knew then, once it has scraped itself (a Prometheus
-    just installed may not have yet)."""
+    just installed may not have yet). The instant is that of the series' newest sample that
+    is already stored, not "now": a scrape in flight at "now" carries a timestamp before it
+    and lands after the question, so the same instant asked again later answered a larger
+    value (seen once). Every sample stored after this one has a later timestamp."""
     seen: list[tuple[float, list[tuple[str, str]]]] = []
 
     def look() -> Observation:
-        at = time.time()
         try:
+            stamps = prometheus.query(f"timestamp({HISTORY_EXPR})")
+            if not stamps:
+                return Observation(False, f"no {HISTORY_EXPR} sample yet")
+            at = min(float(sample["value"][1]) for sample in stamps)
             history = _history_at(prometheus, at)
         except PrometheusQueryError as error:
             return Observation(False, str(error))
