@@ -100,6 +100,12 @@ VARIANTS = (
         "",
     ),
     Variant(
+        "restarting-container",
+        NOT_DISRUPTIVE,
+        ("test_no_container_of_the_stack_restarted_since_it_settled",),
+        "(last ended: Error with exit code 3)",
+    ),
+    Variant(
         "state-on-emptydir",
         # The node-restart check is disruptive: select it by name beside the others.
         ("-k", "not disruptive or node_restart_takes_every_component"),

@@ -68,6 +68,11 @@ def pytest_configure(config: pytest.Config) -> None:
         )
     config.addinivalue_line(
         "markers",
+        "looks_back: the check looks back over what the other checks did (e.g. restarts "
+        "since the stack settled); runs after every other non-disruptive check",
+    )
+    config.addinivalue_line(
+        "markers",
         "disruptive: restarts or drains the node; runs after every other check, and on an "
         "existing (kubeconfig://) cluster only with --allow-disruptive",
     )
@@ -114,9 +119,16 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Disruptive checks last (a restart or drain must not disturb the others), keeping the
-    order within each group."""
-    items.sort(key=lambda item: item.get_closest_marker("disruptive") is not None)
+    """Disruptive checks last (a restart or drain must not disturb the others), and just
+    before them the checks that look back over what the others did (`looks_back`), keeping
+    the order within each group."""
+
+    def group(item: pytest.Item) -> int:
+        if item.get_closest_marker("disruptive") is not None:
+            return 2
+        return 1 if item.get_closest_marker("looks_back") is not None else 0
+
+    items.sort(key=group)
 
 
 class _HoldAfterInterrupt:

@@ -6,14 +6,16 @@ from __future__ import annotations
 import fcntl
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pytest
 from kubernetes import client as k8s
 
+from homelab_acceptance.checks.container_restarts import RestartCounts, restart_counts
 from homelab_acceptance.cluster import Cluster
 from homelab_acceptance.docker.engine import connect_docker
 from homelab_acceptance.errors import HomelabAcceptanceError
+from homelab_acceptance.kube.client import api_client_for
 from homelab_acceptance.kube.namespaces import labelled_namespace
 from homelab_acceptance.kube.pods import sleeping_pod, wait_pod_running
 from homelab_acceptance.probe_image import build_probe_image
@@ -48,6 +50,12 @@ class ProvisionedStack:
     lifecycle: StackLifecycle
     images: ImagesOutcome | None
     outcomes: tuple[ComponentOutcome, ...]
+    #: Every container's restart count once the stack had settled (checks/container_restarts).
+    settled_restarts: RestartCounts = field(default_factory=dict)
+
+    @property
+    def namespaces(self) -> tuple[str, ...]:
+        return tuple(sorted({component.namespace for component in self.stack.components}))
 
 
 @pytest.fixture(scope="session")
@@ -70,6 +78,8 @@ def provisioned_stack(
             else:
                 show(f"stack: {cluster.provider}:// is not ours: its images must be pullable")
             outcomes = tuple(lifecycle.apply_changed())
+        namespaces = {component.namespace for component in stack.components}
+        settled_restarts = restart_counts(api_client_for(cluster.kubeconfig_path), namespaces)
     except HomelabAcceptanceError as error:
         failure = error
     except BaseException:
@@ -84,7 +94,7 @@ def provisioned_stack(
         if not cluster.ephemeral:
             _destroy_quietly(lifecycle, show)
         fail(failure)
-    yield ProvisionedStack(stack, lifecycle, images, outcomes)
+    yield ProvisionedStack(stack, lifecycle, images, outcomes, settled_restarts)
     keep = run_options(request.config).keep_cluster
     if keep == "always" or (keep == "on-failure" and request.session.testsfailed > 0):
         return
