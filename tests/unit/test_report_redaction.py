@@ -171,7 +171,8 @@ def test_no_seeded_secret_reaches_any_report_file(pytester: pytest.Pytester) -> 
         str(pytester.path),  # its own checks only, not the packaged suites as well
     )
     assert run.ret == 1
-    written = sorted((pytester.path / "reports").iterdir())
+    # Every file under the report dir: the report and the failed check's forensics bundle.
+    written = sorted(p for p in (pytester.path / "reports").rglob("*") if p.is_file())
     assert {"results.json", "acceptance.md", "junit.xml"} <= {p.name for p in written}
     for path in written:
         text = path.read_text()

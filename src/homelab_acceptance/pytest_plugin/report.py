@@ -25,8 +25,13 @@ from homelab_acceptance.pytest_plugin.failure_text import (
     is_finding,
     short_failure,
 )
+from homelab_acceptance.pytest_plugin.forensics_bundles import Bundles
 from homelab_acceptance.pytest_plugin.options import run_options
-from homelab_acceptance.pytest_plugin.session_state import REPORT_PLUGIN, stack_key
+from homelab_acceptance.pytest_plugin.session_state import (
+    REPORT_PLUGIN,
+    progress_printer,
+    stack_key,
+)
 from homelab_acceptance.pytest_plugin.xdist_roles import (
     WORKER_REPORT_OUTPUT,
     is_xdist_controller,
@@ -123,6 +128,8 @@ class AcceptanceReport:
         self._checks: dict[str, CheckRecord] = {}
         self._harness_failure: str | None = None
         self._cluster_facts: dict[str, Any] = {}
+        self._cluster: Cluster | None = None
+        self._bundles = Bundles(report_dir, self._redactor)
         self._started = datetime.now(UTC)
         self._final_line: str | None = None
 
@@ -133,6 +140,8 @@ class AcceptanceReport:
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         self._started = datetime.now(UTC)
+        if not is_xdist_worker(self._config):
+            self._bundles.clear()
         stack = self._config.stash.get(stack_key, None)
         if stack is not None:
             for secret in stack_secrets(stack):
@@ -158,6 +167,8 @@ class AcceptanceReport:
     ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
         report = yield
         self._record(item, call, report)
+        if report.failed and self._cluster is not None:
+            self._attach_forensics(self._checks[item.nodeid], _evidence_of(item))
         if report.failed and is_finding(call) and is_builtin_check(item):
             record = self._checks[item.nodeid]
             report.longrepr = short_failure(record.message, _evidence_of(item), self._redactor)
@@ -233,8 +244,22 @@ class AcceptanceReport:
 
     # -- recording -----------------------------------------------------------------------------
 
+    def _attach_forensics(self, record: CheckRecord, evidence: dict[str, Any]) -> None:
+        """Gather the failed check's forensics bundle while the cluster is still up."""
+        assert self._cluster is not None
+        stack = self._config.stash.get(stack_key, None)
+        namespaces = {c.namespace for c in stack.components} if stack is not None else set()
+        try:
+            record.artifacts = self._bundles.for_failure(
+                self._cluster, namespaces, record.id, record.message, evidence
+            )
+        except Exception as error:
+            reason = one_line(f"{type(error).__name__}: {error}")
+            progress_printer(self._config)(f"forensics of {record.id} not gathered: {reason}")
+
     def learn_cluster(self, cluster: Cluster) -> None:
         """The cluster's facts for the report, and its credentials for the redactor."""
+        self._cluster = cluster
         for secret in kubeconfig_secrets(cluster.kubeconfig_path):
             self._redactor.register_secret(secret)
         try:

@@ -26,7 +26,9 @@ def render_markdown(results: dict[str, Any]) -> str:
     if failed:
         lines += ["", "### Failed checks", "", "| check | status | message |", "|---|---|---|"]
         lines += [
-            f"| `{_cell(c['id'])}` | {c['status']} | {_cell(c['message'])} |"
+            f"| `{_cell(c['id'])}` | {c['status']} | {_cell(c['message'])}"
+            + (f" ([forensics]({c['artifacts']}README.txt))" if c.get("artifacts") else "")
+            + " |"
             for c in failed[:MAX_ROWS]
         ]
         lines += _more(len(failed), columns=3)

@@ -44,9 +44,11 @@ class CheckRecord:
     duration_s: float = 0.0
     message: str = ""
     evidence: dict[str, Any] = field(default_factory=dict)
+    #: The forensics bundle of a failed check, relative to the report dir (artifacts/…/).
+    artifacts: str | None = None
 
     def as_result(self) -> dict[str, Any]:
-        return {
+        result = {
             "id": self.id,
             "title": self.title,
             "requirement": self.requirement.id,
@@ -55,6 +57,9 @@ class CheckRecord:
             "message": self.message,
             "evidence": self.evidence,
         }
+        if self.artifacts is not None:
+            result["artifacts"] = self.artifacts
+        return result
 
 
 def requirement_status(statuses: list[str]) -> str:

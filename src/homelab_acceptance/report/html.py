@@ -179,8 +179,20 @@ class _Page:
             + (f'<p class="message">{escape(message)}</p>' if message else "")
             + (_timeline(evidence) if isinstance(evidence, Mapping) else "")
             + _evidence(evidence, open_=status in _NEEDS_ATTENTION)
+            + _forensics_link(check.get("artifacts"))
             + "</article>"
         )
+
+
+def _forensics_link(artifacts: object) -> str:
+    """A link to the failed check's forensics bundle (a folder beside the report)."""
+    if not isinstance(artifacts, str) or not artifacts:
+        return ""
+    href = escape(f"{artifacts}README.txt")
+    return (
+        f'<p class="forensics">Forensics (events, objects, logs, node state): '
+        f'<a href="{href}">{escape(artifacts)}</a></p>'
+    )
 
 
 def _verdict_block(verdict: str, results: Mapping[str, Any], environment: Any) -> str:

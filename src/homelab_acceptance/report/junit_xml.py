@@ -21,14 +21,19 @@ _NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-
 _ELEMENT_OF = {FAILED: "failure", ERROR: "error", SKIPPED: "skipped"}
 
 
+#: The bundle's files a CI viewer is handed as attachments (`[[ATTACHMENT|path]]`, as the
+#: Jenkins junit-attachments plugin and GitLab read them from system-out).
+ATTACHED = ("README.txt", "events.txt", "evidence.json")
+
+
 def write_junit_xml(results: dict[str, Any], path: Path, redactor: Redactor) -> None:
-    root = junit_tree(redactor.redact(results))
+    root = junit_tree(redactor.redact(results), report_dir=path.parent)
     ET.indent(root)
     text = ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
     write_redacted(path, text, redactor)
 
 
-def junit_tree(results: dict[str, Any]) -> ET.Element:
+def junit_tree(results: dict[str, Any], report_dir: Path | None = None) -> ET.Element:
     checks = results["checks"]
     counts = {
         "tests": str(len(checks)),
@@ -44,11 +49,11 @@ def junit_tree(results: dict[str, Any]) -> ET.Element:
         {"name": "homelab-acceptance", "timestamp": results["environment"]["started_at"], **counts},
     )
     for check in checks:
-        suite.append(_testcase(check))
+        suite.append(_testcase(check, report_dir))
     return root
 
 
-def _testcase(check: dict[str, Any]) -> ET.Element:
+def _testcase(check: dict[str, Any], report_dir: Path | None) -> ET.Element:
     case = ET.Element(
         "testcase",
         {
@@ -68,7 +73,11 @@ def _testcase(check: dict[str, Any]) -> ET.Element:
         ET.SubElement(case, element, {"message": message}).text = message
     elif check["status"] == CONFIRMED_LIMITATION:
         _property(properties, "confirmed", _xml(check["message"]))
-    ET.SubElement(case, "system-out").text = _xml(json.dumps(check["evidence"], indent=2))
+    out = json.dumps(check["evidence"], indent=2)
+    if check.get("artifacts") and report_dir is not None:
+        bundle = report_dir / check["artifacts"]
+        out += "".join(f"\n[[ATTACHMENT|{bundle / name}]]" for name in ATTACHED)
+    ET.SubElement(case, "system-out").text = _xml(out)
     return case
 
 
