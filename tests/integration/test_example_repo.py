@@ -1,8 +1,9 @@
-"""The example infra repo (examples/homelab-repo), run as its owner would: the harness built as
-a wheel and installed into a fresh venv outside the checkout, the repo copied to a temp dir,
-and plain `pytest` run there (on debian://, which `auto` picks here). The built-in suites run
-from the installed package beside the owner's own test, the restart downtime of the repo's own
-endpoint is measured, the report is written; a broken copy exits 1 naming the check."""
+"""The example infra repo (examples/homelab-repo), run as its owner would: the repo copied to a
+temp dir outside the checkout, the harness built as a wheel and installed into a fresh venv
+inside it (`.venv`), and plain `pytest` run there (on debian://, which `auto` picks here). The
+built-in suites run from the installed package beside the owner's own test, the restart
+downtime of the repo's own endpoint is measured, the report is written; a broken copy exits 1
+naming the check."""
 
 from __future__ import annotations
 
@@ -22,10 +23,7 @@ RESTART_CHECK = "test_a_node_restart_takes_every_component_down_and_back_within_
 pytestmark = pytest.mark.docker
 
 
-@pytest.fixture(scope="module")
-def user_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A fresh venv with the harness's wheel installed, as `pip install` gives a user."""
-    work = tmp_path_factory.mktemp("user")
+def wheel_of_the_harness(work: Path) -> Path:
     wheels = work / "wheels"
     pip = [sys.executable, "-m", "pip"]
     build = subprocess.run(
@@ -33,15 +31,24 @@ def user_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert build.returncode == 0, build.stderr[-2000:]
-    wheel = next(wheels.glob("homelab_acceptance-*.whl"))
-    venv = work / "venv"
+    return next(wheels.glob("homelab_acceptance-*.whl"))
+
+
+@pytest.fixture(scope="module")
+def users_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the example with a fresh venv inside it (`.venv`, as a user makes one) and
+    the harness's wheel installed there, as `pip install` gives a user."""
+    work = tmp_path_factory.mktemp("user")
+    repo = work / "my-homelab"
+    shutil.copytree(EXAMPLE, repo)
+    venv = repo / ".venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     install = subprocess.run(
-        [str(venv / "bin" / "pip"), "install", "--quiet", str(wheel)],
+        [str(venv / "bin" / "pip"), "install", "--quiet", str(wheel_of_the_harness(work))],
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert install.returncode == 0, install.stderr[-2000:]
-    return venv
+    return repo
 
 
 def run_pytest(venv: Path, repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -59,11 +66,9 @@ def copy_of_example(tmp_path: Path) -> Path:
     return repo
 
 
-def test_the_suites_run_from_the_installed_package_in_a_users_repo(
-    user_venv: Path, tmp_path: Path
-) -> None:
-    repo = copy_of_example(tmp_path)
-    run = run_pytest(user_venv, repo, "-rA")
+def test_the_suites_run_from_the_installed_package_in_a_users_repo(users_repo: Path) -> None:
+    repo = users_repo
+    run = run_pytest(repo / ".venv", repo, "-rA")
     tail = run.stdout[-4000:]
     assert run.returncode == 0, tail
     assert "acceptance: ACCEPTED" in run.stdout, tail
@@ -86,14 +91,14 @@ def test_the_suites_run_from_the_installed_package_in_a_users_repo(
 
 
 def test_a_broken_copy_of_the_users_repo_is_rejected_naming_the_check(
-    user_venv: Path, tmp_path: Path
+    users_repo: Path, tmp_path: Path
 ) -> None:
-    repo = copy_of_example(tmp_path)
+    repo = copy_of_example(tmp_path)  # the same venv, run from a copy beside it
     web = repo / "apps" / "web" / "web.yaml"
     # The Service sends to a port nothing listens on: it has endpoints, but nothing answers.
     wrong = web.read_text().replace("targetPort: http", "targetPort: 8081")
     web.write_text(wrong)
-    run = run_pytest(user_venv, repo, "-m", "endpoint")
+    run = run_pytest(users_repo / ".venv", repo, "-m", "endpoint")
     tail = run.stdout[-4000:]
     assert run.returncode == 1, tail
     assert "acceptance: REJECTED" in run.stdout, tail

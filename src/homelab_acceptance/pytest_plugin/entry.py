@@ -15,6 +15,7 @@ beside the project's own tests.
 
 from __future__ import annotations
 
+import fnmatch
 import importlib
 import importlib.util
 from pathlib import Path
@@ -27,6 +28,7 @@ from homelab_acceptance.pytest_plugin.options import (
     is_acceptance_run,
     run_options,
 )
+from homelab_acceptance.pytest_plugin.suite_args import args_with_suites, hidden_by
 
 GROUP = "homelab-acceptance"
 #: The acceptance run's plugin modules, registered by name (a module that -p named already is
@@ -145,14 +147,17 @@ def _paths_are_defaults(config: pytest.Config) -> bool:
 
 
 def _add_packaged_suites(config: pytest.Config) -> None:
-    """Collect the built-in suites beside the project's tests, unless they already are (in
-    this repository, testpaths is the suites' own folder)."""
+    """Collect the built-in suites beside the project's tests (pytest_plugin/suite_args.py
+    says how, with a venv inside the project too), unless they are named already (in this
+    repository, testpaths is the suites' own folder)."""
     spec = importlib.util.find_spec(SUITES_PACKAGE)
     if spec is None or not spec.submodule_search_locations:
         raise pytest.UsageError(f"the package {SUITES_PACKAGE} is missing: reinstall it")
     suites = Path(next(iter(spec.submodule_search_locations))).resolve()
-    for arg in config.args:
-        path = Path(arg.split("::")[0]).resolve()
-        if path == suites or suites in path.parents or path in suites.parents:
-            return
-    config.args.append(str(suites))
+    patterns = [str(pattern) for pattern in config.getini("python_files")]
+
+    def is_test_file(path: Path) -> bool:
+        return path.suffix == ".py" and any(fnmatch.fnmatch(path.name, p) for p in patterns)
+
+    hidden = hidden_by([str(pattern) for pattern in config.getini("norecursedirs")])
+    config.args[:] = args_with_suites(config.args, suites, hidden, is_test_file)
