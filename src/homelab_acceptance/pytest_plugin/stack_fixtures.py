@@ -4,6 +4,7 @@ observability services, and a probe pod for checks made from inside the cluster.
 from __future__ import annotations
 
 import fcntl
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -52,6 +53,8 @@ class ProvisionedStack:
     outcomes: tuple[ComponentOutcome, ...]
     #: Every container's restart count once the stack had settled (checks/container_restarts).
     settled_restarts: RestartCounts = field(default_factory=dict)
+    #: When the stack had settled (time.monotonic()).
+    settled_at: float = 0.0
 
     @property
     def namespaces(self) -> tuple[str, ...]:
@@ -80,6 +83,7 @@ def provisioned_stack(
             outcomes = tuple(lifecycle.apply_changed())
         namespaces = {component.namespace for component in stack.components}
         settled_restarts = restart_counts(api_client_for(cluster.kubeconfig_path), namespaces)
+        settled_at = time.monotonic()
     except HomelabAcceptanceError as error:
         failure = error
     except BaseException:
@@ -94,7 +98,7 @@ def provisioned_stack(
         if not cluster.ephemeral:
             _destroy_quietly(lifecycle, show)
         fail(failure)
-    yield ProvisionedStack(stack, lifecycle, images, outcomes, settled_restarts)
+    yield ProvisionedStack(stack, lifecycle, images, outcomes, settled_restarts, settled_at)
     keep = run_options(request.config).keep_cluster
     if keep == "always" or (keep == "on-failure" and request.session.testsfailed > 0):
         return
