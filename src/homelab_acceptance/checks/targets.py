@@ -1,5 +1,9 @@
-"""Scrape health: every active target up. A target not scraped yet (`unknown`) is waited for;
-a down one is named with its job, URL and Prometheus's own `lastError`."""
+"""Scrape health: every scrape job of the configuration has its targets, and every active
+target is up. A job with no target yet is waited for (service discovery refreshes on its own
+interval, so right after Prometheus starts only its static jobs may have targets: the check
+then saw 2 targets where there are 5 and passed on a wrong scrape port); so is a target not
+scraped yet (`unknown`). A down one is named with its job, URL and Prometheus's own
+`lastError`; a job that never gets a target is named too."""
 
 from __future__ import annotations
 
@@ -21,6 +25,14 @@ def all_targets_up(prometheus: Prometheus) -> Observation:
     targets = prometheus.targets()
     if not targets:
         return Observation(False, "no active targets at all")
+    found = {t.get("scrapePool") for t in targets}
+    without = [job for job in prometheus.scrape_jobs() if job not in found]
+    if without:
+        return Observation(
+            False,
+            f"scrape job(s) with no target (yet): {', '.join(without)}; "
+            f"{len(targets)} targets in the others",
+        )
     not_up = [describe_target(t) for t in targets if t.get("health") != "up"]
     if not_up:
         return Observation(False, f"{len(not_up)} of {len(targets)} not up: {'; '.join(not_up)}")

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import yaml
+
 from homelab_acceptance.probes.service_proxy import ServiceHTTPError, ServiceProxy
 
 
@@ -45,6 +47,12 @@ class Prometheus:
             "activeTargets"
         ]
         return active
+
+    def scrape_jobs(self) -> list[str]:
+        """The job names of the loaded configuration's scrape_configs."""
+        text = self.data("/api/v1/status/config")["yaml"]
+        config = yaml.safe_load(text) or {}
+        return [str(job["job_name"]) for job in config.get("scrape_configs") or []]
 
     def rule_groups(self) -> list[dict[str, Any]]:
         groups: list[dict[str, Any]] = self.data("/api/v1/rules")["groups"]
