@@ -12,6 +12,8 @@ from typing import Any
 
 from kubernetes import client as k8s
 
+from homelab_acceptance.kube.pods import last_termination
+
 #: (namespace, pod uid, container name) -> restart count.
 RestartCounts = dict[tuple[str, str, str], int]
 
@@ -66,32 +68,26 @@ def restarted_since(
     found = []
     for pod in _pods(api, namespaces):
         namespace, uid = str(pod.metadata.namespace), str(pod.metadata.uid)
-        limits = {
-            c.name: (c.resources.limits or {}) if c.resources else {} for c in pod.spec.containers
-        }
         for status in (pod.status.container_statuses if pod.status else None) or []:
             now = int(status.restart_count or 0)
             since = now - before.get((namespace, uid, str(status.name)), 0)
             if since <= 0:
                 continue
-            reason = _last_reason(api, pod, status, limits.get(status.name, {}))
+            reason = _last_reason(api, pod, status)
             found.append(
                 Restarted(namespace, str(pod.metadata.name), str(status.name), since, reason)
             )
     return found
 
 
-def _last_reason(api: k8s.ApiClient, pod: Any, status: Any, limits: dict[str, str]) -> str:
-    ended = status.last_state.terminated if status.last_state else None
+def _last_reason(api: k8s.ApiClient, pod: Any, status: Any) -> str:
+    ended = last_termination(pod, status)
     if ended is None:
         return "unknown (no last state recorded)"
-    reason = str(ended.reason or "terminated")
-    if reason == "OOMKilled":
-        limit = limits.get("memory")
-        return f"OOMKilled (memory limit {limit})" if limit else "OOMKilled (no memory limit)"
+    if ended.startswith("OOMKilled"):
+        return ended
     liveness = _liveness_failure(api, pod)
-    detail = f"{reason} with exit code {ended.exit_code}"
-    return f"{detail}; {liveness}" if liveness else detail
+    return f"{ended}; {liveness}" if liveness else ended
 
 
 def _liveness_failure(api: k8s.ApiClient, pod: Any) -> str | None:

@@ -51,18 +51,49 @@ def why_not_ready(pod: Any) -> str:
     for container in status.container_statuses or []:
         state = container.state
         if state and state.waiting:
-            parts.append(
+            waiting = (
                 f"{container.name} waiting: {state.waiting.reason} {state.waiting.message or ''}"
             )
+            ended = last_termination(pod, container)
+            if ended is not None:
+                # CrashLoopBackOff says only that it crashed: how it last ended says why.
+                restarts = container.restart_count or 0
+                waiting = f"{waiting.strip()} (restarts {restarts}, last ended: {ended})"
+            parts.append(waiting)
         elif state and state.terminated:
             ended = state.terminated
-            parts.append(f"{container.name} terminated: {ended.reason} (exit {ended.exit_code})")
+            how = f"{ended.reason} (exit {ended.exit_code})"
+            if ended.reason == "OOMKilled":
+                how += f", memory limit {_memory_limit(pod, str(container.name)) or 'none'}"
+            parts.append(f"{container.name} terminated: {how}")
         elif not container.ready:
             parts.append(f"{container.name} running, not ready")
     for condition in status.conditions or []:
         if condition.status != "True" and condition.message:
             parts.append(f"{condition.type}: {condition.message}")
     return "; ".join(part.strip() for part in parts)
+
+
+def last_termination(pod: Any, container_status: Any) -> str | None:
+    """How the container last ended, from its status: "OOMKilled (memory limit 16Mi)" or
+    "Error with exit code 3"; None when it has not ended before."""
+    last = container_status.last_state
+    ended = last.terminated if last else None
+    if ended is None:
+        return None
+    reason = str(ended.reason or "terminated")
+    if reason == "OOMKilled":
+        limit = _memory_limit(pod, str(container_status.name))
+        return f"OOMKilled (memory limit {limit})" if limit else "OOMKilled (no memory limit)"
+    return f"{reason} with exit code {ended.exit_code}"
+
+
+def _memory_limit(pod: Any, container: str) -> str | None:
+    spec = pod.spec
+    for declared in (spec.containers if spec else None) or []:
+        if declared.name == container and declared.resources and declared.resources.limits:
+            return str(declared.resources.limits.get("memory") or "") or None
+    return None
 
 
 def last_probe_failure(api: k8s.ApiClient, pod: Any) -> str | None:

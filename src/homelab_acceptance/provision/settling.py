@@ -4,6 +4,9 @@ settled, the component's Services must reach its pods (provision/service_wiring.
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +22,31 @@ from homelab_acceptance.waiting import Observation, wait_for
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job")
 
 
-def unsettled_workloads(api: k8s.ApiClient, workloads: list[dict[str, Any]]) -> list[str]:
-    """One line per workload that has not settled yet; empty when all have."""
+#: Waiting reasons no wait can end: every image of the stack was imported before it was
+#: applied, so one not on the node now never will be.
+HOPELESS_WAITING = frozenset({"ErrImageNeverPull", "InvalidImageName"})
+#: A container crash-looping this often has not been waiting for something to come up: the
+#: components before it have settled, and it has crashed for about a minute (kubelet's
+#: back-off: 10 s, 20 s, 40 s).
+HOPELESS_RESTARTS = 3
+#: How long a ready workload's containers must have been running to count as settled.
+MIN_RUNNING_S = 3.0
+
+
+@dataclass(frozen=True)
+class Unsettled:
+    """A workload that has not settled: one line saying why, and whether waiting longer can
+    help (`hopeless`: the reason that says it cannot)."""
+
+    line: str
+    hopeless: str | None = None
+
+
+def unsettled_workloads(api: k8s.ApiClient, workloads: list[dict[str, Any]]) -> list[Unsettled]:
+    """One per workload that has not settled yet; empty when all have."""
     apps = k8s.AppsV1Api(api)
     batch = k8s.BatchV1Api(api)
-    waiting: list[str] = []
+    waiting: list[Unsettled] = []
     for workload in workloads:
         kind = workload["kind"]
         name = workload["metadata"]["name"]
@@ -39,9 +62,12 @@ def unsettled_workloads(api: k8s.ApiClient, workloads: list[dict[str, Any]]) -> 
         else:
             job = batch.read_namespaced_job_status(name, namespace).status
             problem = None if job is not None and (job.succeeded or 0) >= 1 else "not complete"
+        if problem is None and kind != "Job":
+            problem = _just_started(api, namespace, workload)
         if problem is not None:
-            pods = _pod_reasons(api, namespace, workload)
-            waiting.append(f"{kind} {namespace}/{name}: {problem}" + (f" ({pods})" if pods else ""))
+            pods, hopeless = _pod_reasons(api, namespace, workload)
+            line = f"{kind} {namespace}/{name}: {problem}" + (f" ({pods})" if pods else "")
+            waiting.append(Unsettled(line, hopeless))
     return waiting
 
 
@@ -57,21 +83,66 @@ def _rollout_problem(workload: Any) -> str | None:
     return None
 
 
-def _pod_reasons(api: k8s.ApiClient, namespace: str, workload: dict[str, Any]) -> str:
+def _just_started(api: k8s.ApiClient, namespace: str, workload: dict[str, Any]) -> str | None:
+    """A ready workload whose container started less than MIN_RUNNING_S ago has not settled:
+    without a readiness probe a container is ready the moment it starts, and one OOM-killed
+    or crashing at start would pass for settled (what Deployments' minReadySeconds is for)."""
+    now = datetime.now(UTC)
+    for pod in _pods_of(api, namespace, workload):
+        for container in (pod.status.container_statuses if pod.status else None) or []:
+            running = container.state.running if container.state else None
+            if running is None or running.started_at is None:
+                continue
+            age = (now - running.started_at).total_seconds()
+            # A node clock ahead of ours (a remote cluster) shows a start in the future: the
+            # age cannot be told, and waiting would not tell it.
+            if -MIN_RUNNING_S < age < MIN_RUNNING_S:
+                return f"container {container.name} of pod {pod.metadata.name} just started"
+    return None
+
+
+def _pods_of(api: k8s.ApiClient, namespace: str, workload: dict[str, Any]) -> list[Any]:
     template = workload.get("spec", {}).get("template", {})
     labels = template.get("metadata", {}).get("labels") or {}
     if not labels:
-        return ""
+        return []
     selector = ",".join(f"{key}={value}" for key, value in labels.items())
-    pods = k8s.CoreV1Api(api).list_namespaced_pod(namespace, label_selector=selector).items
+    return list(k8s.CoreV1Api(api).list_namespaced_pod(namespace, label_selector=selector).items)
+
+
+def _pod_reasons(
+    api: k8s.ApiClient, namespace: str, workload: dict[str, Any]
+) -> tuple[str, str | None]:
+    """Why the workload's pods are not ready, and the first reason that waiting cannot cure."""
+    pods = _pods_of(api, namespace, workload)
     reasons = []
+    hopeless: str | None = None
     for pod in pods:
         name = pod.metadata.name if pod.metadata else "?"
         reason = why_not_ready(pod)
         failure = last_probe_failure(api, pod) if "running, not ready" in reason else None
         # A failed probe says why better than the conditions that follow from it.
-        reasons.append(f"{name}: running, not ready: {failure}" if failure else f"{name}: {reason}")
-    return "; ".join(reasons)
+        line = f"{name}: running, not ready: {failure}" if failure else f"{name}: {reason}"
+        reasons.append(line)
+        if hopeless is None and _cannot_recover(pod):
+            hopeless = f"pod {namespace}/{line}"
+    return "; ".join(reasons), hopeless
+
+
+def _cannot_recover(pod: Any) -> bool:
+    if pod.metadata is not None and pod.metadata.deletion_timestamp is not None:
+        return False  # an old pod of a rollout, on its way out
+    for container in (pod.status.container_statuses if pod.status else None) or []:
+        waiting = container.state.waiting if container.state else None
+        if waiting is None:
+            continue
+        if waiting.reason in HOPELESS_WAITING:
+            return True
+        if waiting.reason == "CrashLoopBackOff" and (container.restart_count or 0) >= (
+            HOPELESS_RESTARTS
+        ):
+            return True
+    return False
 
 
 def workloads_in_namespace(api: k8s.ApiClient, namespace: str) -> list[dict[str, Any]]:
@@ -97,6 +168,10 @@ def workloads_in_namespace(api: k8s.ApiClient, namespace: str) -> list[dict[str,
     return workloads
 
 
+class _CannotSettle(Exception):
+    """Raised out of a settle wait (not a transient error: it ends the wait at once)."""
+
+
 def wait_namespace_settled(kubeconfig: Path, component: Component) -> None:
     """Wait until every workload in the component's namespace has settled; for provisioners
     whose tool does not tell which objects it made (helm, ansible, opentofu). A namespace with
@@ -119,14 +194,27 @@ def wait_workloads_settled(
 
     def look() -> Observation:
         waiting = unsettled_workloads(api, workloads)
-        return Observation(not waiting, "; ".join(waiting) or "all settled")
+        hopeless = next((w.hopeless for w in waiting if w.hopeless), None)
+        if hopeless is not None:
+            raise _CannotSettle(hopeless)
+        return Observation(not waiting, "; ".join(w.line for w in waiting) or "all settled")
 
     # wait_for's 0.2 s poll: with 0.5 s, settling was noticed up to 0.51 s late (bench/
     # readiness.py; target 0.5 s). A look costs one status read per workload, plus a pod list
     # (and the events of pods failing a probe) only for workloads not settled yet.
-    wait_for(
-        look, awaiting=f"component {component.name} to settle", timeout_s=component.settle_timeout_s
-    )
+    started = time.monotonic()
+    try:
+        wait_for(
+            look,
+            awaiting=f"component {component.name} to settle",
+            timeout_s=component.settle_timeout_s,
+        )
+    except _CannotSettle as hopeless:
+        # Said at once: waiting out the settle deadline would only delay the same answer.
+        raise ProvisionError(
+            f"component {component.name} cannot settle (gave up after "
+            f"{time.monotonic() - started:.0f}s of {component.settle_timeout_s:.0f}s): {hopeless}"
+        ) from None
     namespaces = {str(w["metadata"]["namespace"]) for w in workloads} | {component.namespace}
     problems = [p for ns in sorted(namespaces) for p in service_wiring_problems(api, ns)]
     if problems:
