@@ -93,6 +93,7 @@ def test_a_failing_check_rejects_the_run_with_exit_1_and_every_status_is_right(
     assert results["summary"] == {
         "passed": 2,
         "failed": 2,
+        "flaky": 0,
         "skipped": 1,
         "error": 1,
         "confirmed-limitation": 1,
@@ -117,7 +118,7 @@ def test_a_failing_check_rejects_the_run_with_exit_1_and_every_status_is_right(
     assert requirements["single-point-of-failure"]["status"] == "confirmed-limitation"
     run.stdout.fnmatch_lines(
         [
-            "acceptance: REJECTED — 2 passed, 2 failed, 1 skipped, 1 error, "
+            "acceptance: REJECTED — 2 passed, 2 failed, 0 flaky, 1 skipped, 1 error, "
             "1 confirmed-limitation — reports/acceptance.*"
         ]
     )

@@ -1,5 +1,6 @@
-"""A requirement's status in the report: any failure fails it, a skipped check does not hide
-its siblings' passes, and it is skipped only when none of its checks ran."""
+"""A requirement's status in the report: any failure fails it, a flaky check (passed on a
+retry) makes it flaky, a skipped check does not hide its siblings' passes, and it is skipped
+only when none of its checks ran."""
 
 from __future__ import annotations
 
@@ -17,6 +18,10 @@ from homelab_acceptance.report.checks import requirement_status
         (["confirmed-limitation", "skipped"], "confirmed-limitation"),
         (["confirmed-limitation", "passed"], "confirmed-limitation"),
         (["skipped", "skipped"], "skipped"),
+        (["passed", "flaky"], "flaky"),
+        (["flaky", "confirmed-limitation"], "flaky"),
+        (["flaky", "failed"], "failed"),
+        (["flaky", "skipped"], "flaky"),
     ],
 )
 def test_a_requirement_takes_the_most_telling_status_of_its_checks(

@@ -4,7 +4,7 @@ the package is installed, so it imports nothing but pytest and the standard libr
 It declares the options and ini keys, and decides in `pytest_configure` whether this run is an
 acceptance run. It is when the project's pytest ini names the stack (`homelab_stack`) or the
 cluster (`homelab_cluster`), or when one of the plugin's options is given. Only then is the
-real plugin (`PLUGIN_MODULES`: fixtures, cluster, report, verdict)
+real plugin (`PLUGIN_MODULES`: fixtures, cluster, report, verdict, retries)
 loaded; in any other project the plugin does nothing: no report, no verdict line, no import
 of Docker's or Kubernetes' client.
 
@@ -36,7 +36,7 @@ GROUP = "homelab-acceptance"
 #: other, and pytest would warn that an imported module cannot be assertion-rewritten.
 PLUGIN_MODULES = tuple(
     f"homelab_acceptance.pytest_plugin.{name}"
-    for name in ("session", "stack_fixtures", "workloads", "report", "preflight")
+    for name in ("session", "stack_fixtures", "workloads", "report", "preflight", "retries")
 )
 SUITES_PACKAGE = "homelab_acceptance.suites"
 #: pytest decides its rootdir and ini file from the arguments that name existing paths before
@@ -97,6 +97,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="PATH",
         help="a previous run's results.json: the report says what newly fails, what was fixed "
         "and which timings regressed",
+    )
+    group.addoption(
+        "--retries",
+        default=None,
+        metavar="N",
+        help="run a failed check again up to N times (default 0); one that passes on a retry "
+        "is reported as flaky, with the failures of its earlier attempts. Disruptive checks "
+        "are never retried, nor a check whose setup failed",
+    )
+    group.addoption(
+        "--fail-on-flaky",
+        action="store_true",
+        default=None,
+        help="a flaky check (one that passed only on a retry) rejects the run (exit code 1)",
     )
     group.addoption(
         "--doctor",

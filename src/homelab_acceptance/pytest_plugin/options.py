@@ -19,7 +19,7 @@ CONVENTIONAL_STACK = Path("stack/stack.yaml")
 #: plugin on (each defaults to None, so a given one can be told from an absent one).
 OPTION_NAMES = (
     *("stack", "cluster", "keep_cluster", "reuse_cluster", "allow_disruptive"),
-    *("report_dir", "baseline", "doctor"),
+    *("report_dir", "baseline", "doctor", "retries", "fail_on_flaky"),
 )
 
 
@@ -39,6 +39,10 @@ class RunOptions:
     #: --baseline, from the invocation dir.
     baseline: Path | None
     doctor: bool
+    #: --retries: how many times a failed non-disruptive check is run again (0: never).
+    retries: int
+    #: --fail-on-flaky: a check that passed only on a retry rejects the run.
+    fail_on_flaky: bool
 
 
 _options_key = pytest.StashKey[RunOptions]()
@@ -72,7 +76,22 @@ def _read(config: pytest.Config) -> RunOptions:
         report_dir=Path(getattr(option, "report_dir", None) or DEFAULT_REPORT_DIR),
         baseline=config.invocation_params.dir / baseline if baseline else None,
         doctor=bool(getattr(option, "doctor", None)),
+        retries=_retries(getattr(option, "retries", None)),
+        fail_on_flaky=bool(getattr(option, "fail_on_flaky", None)),
     )
+
+
+def _retries(given: str | None) -> int:
+    """--retries N: a whole number, 0 or more; anything else is a usage error."""
+    if given is None:
+        return 0
+    text = str(given).strip()
+    if not (text.isascii() and text.isdigit()):
+        raise pytest.UsageError(
+            f"--retries takes how many times a failed check is run again, a whole number "
+            f"0 or more: not {given!r}"
+        )
+    return int(text)
 
 
 def _stack_path(config: pytest.Config) -> Path | None:

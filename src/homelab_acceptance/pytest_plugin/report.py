@@ -27,6 +27,7 @@ from homelab_acceptance.pytest_plugin.failure_text import (
 )
 from homelab_acceptance.pytest_plugin.forensics_bundles import Bundles
 from homelab_acceptance.pytest_plugin.options import run_options
+from homelab_acceptance.pytest_plugin.retries import failed_attempts, passed_on_retry
 from homelab_acceptance.pytest_plugin.session_state import (
     REPORT_PLUGIN,
     progress_printer,
@@ -45,6 +46,7 @@ from homelab_acceptance.report.checks import (
     CONFIRMED_LIMITATION,
     ERROR,
     FAILED,
+    FLAKY,
     PASSED,
     SKIPPED,
     CheckRecord,
@@ -216,7 +218,10 @@ class AcceptanceReport:
             return  # the controller writes the report
         checks = list(self._checks.values())
         verdict = decide(
-            [check.status for check in checks], self._harness_failure is not None, int(exitstatus)
+            [check.status for check in checks],
+            self._harness_failure is not None,
+            int(exitstatus),
+            fail_on_flaky=run_options(self._config).fail_on_flaky,
         )
         results = build_results(checks, verdict, self._environment(), None)
         if self._baseline is not None and self._baseline_path is not None:
@@ -274,6 +279,9 @@ class AcceptanceReport:
         if record is None:
             record = CheckRecord(item.nodeid, _title_of(item), _requirement_of(item))
             self._checks[item.nodeid] = record
+        attempts = failed_attempts(item)
+        if report.when == "setup":  # a retried check starts over, its failures kept apart
+            record.status, record.message, record.attempts = PASSED, "", attempts
         if report.when == "call" or not report.passed:
             record.duration_s += report.duration
         if report.failed:
@@ -283,6 +291,9 @@ class AcceptanceReport:
                 record.status, record.message = ERROR, _message_of(call, report)
         elif report.skipped:
             record.status, record.message = SKIPPED, _message_of(call, report)
+        elif report.when == "call" and attempts:
+            retries = run_options(self._config).retries
+            record.status, record.message = FLAKY, passed_on_retry(attempts, retries)
         elif report.when == "call":
             record.status = PASSED
         if report.when == "teardown":

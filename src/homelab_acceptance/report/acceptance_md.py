@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from homelab_acceptance.report.atomic import write_redacted
-from homelab_acceptance.report.checks import BAD_STATUSES, CONFIRMED_LIMITATION
+from homelab_acceptance.report.checks import BAD_STATUSES, CONFIRMED_LIMITATION, FLAKY
 from homelab_acceptance.report.figures import key_figure
 from homelab_acceptance.report.redaction import Redactor
 
@@ -32,6 +32,17 @@ def render_markdown(results: dict[str, Any]) -> str:
             for c in failed[:MAX_ROWS]
         ]
         lines += _more(len(failed), columns=3)
+    flaky = [c for c in checks if c["status"] == FLAKY]
+    if flaky:
+        lines += [
+            "",
+            "### Flaky checks (passed on a retry)",
+            "",
+            "| check | attempts |",
+            "|---|---|",
+        ]
+        lines += [f"| `{_cell(c['id'])}` | {_cell(_attempts(c))} |" for c in flaky[:MAX_ROWS]]
+        lines += _more(len(flaky), columns=2)
     limitations = [c for c in checks if c["status"] == CONFIRMED_LIMITATION]
     if limitations:
         titles = {r["id"]: r["title"] for r in results["requirements"]}
@@ -72,10 +83,12 @@ def _baseline_changes(baseline: dict[str, Any]) -> list[str]:
     for key, what in (
         ("new_failures", "new failures"),
         ("fixed", "fixed"),
+        ("new_flaky", "newly flaky"),
+        ("no_longer_flaky", "no longer flaky"),
         ("new_checks", "new checks"),
         ("removed_checks", "removed checks"),
     ):
-        ids = baseline[key]
+        ids = baseline.get(key, [])
         if ids:
             shown = ", ".join(f"`{_cell(i)}`" for i in ids[:MAX_ROWS])
             lines.append(f"- {what} ({len(ids)}): {shown}" + (" …" if len(ids) > MAX_ROWS else ""))
@@ -86,6 +99,15 @@ def _baseline_changes(baseline: dict[str, Any]) -> list[str]:
     if len(lines) == 2:
         lines.append("- no change")
     return lines
+
+
+def _attempts(check: dict[str, Any]) -> str:
+    """The flaky check's message (the attempt it passed on, the first failure), then the
+    failures of its later failed attempts."""
+    later = check.get("attempts", [])[1:]
+    return str(check["message"]) + "".join(
+        f"; attempt {n} failed: {failure}" for n, failure in enumerate(later, start=2)
+    )
 
 
 def _figure(evidence: dict[str, Any]) -> str:

@@ -1,13 +1,15 @@
 """Comparing a run with a previous one (`--baseline results.json`): which checks newly fail,
-which were fixed, which appeared or went away, and which timings got worse."""
+which were fixed, which turned flaky or steady, which appeared or went away, and which
+timings got worse."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from homelab_acceptance.report.checks import BAD_STATUSES, GOOD_STATUSES
+from homelab_acceptance.report.checks import BAD_STATUSES, FLAKY, GOOD_STATUSES
 from homelab_acceptance.report.figures import timing_figures
 from homelab_acceptance.report.schema import schema_problem
 
@@ -44,17 +46,16 @@ def compare(baseline: dict[str, Any], checks: list[dict[str, Any]], path: Path) 
     return {
         "path": str(path),
         "verdict": baseline["verdict"],
-        "new_failures": [
-            i
-            for i, c in now.items()
-            if c["status"] in BAD_STATUSES
-            and (i not in before or before[i]["status"] not in BAD_STATUSES)
-        ],
-        "fixed": [
-            i
-            for i, c in now.items()
-            if c["status"] in GOOD_STATUSES and i in before and before[i]["status"] in BAD_STATUSES
-        ],
+        "new_failures": _turned(
+            now, before, lambda s: s in BAD_STATUSES, lambda was: was not in BAD_STATUSES
+        ),
+        "fixed": _turned(
+            now, before, lambda s: s in GOOD_STATUSES, lambda was: was in BAD_STATUSES
+        ),
+        "new_flaky": _turned(now, before, lambda s: s == FLAKY, lambda was: was != FLAKY),
+        "no_longer_flaky": _turned(
+            now, before, lambda s: s in GOOD_STATUSES, lambda was: was == FLAKY
+        ),
         "new_checks": [i for i in now if i not in before],
         "removed_checks": [i for i in before if i not in now],
         "regressions": [
@@ -64,6 +65,21 @@ def compare(baseline: dict[str, Any], checks: list[dict[str, Any]], path: Path) 
             for regression in _regressions(i, before[i]["evidence"], c["evidence"])
         ],
     }
+
+
+def _turned(
+    now: dict[str, dict[str, Any]],
+    before: dict[str, dict[str, Any]],
+    is_now: Callable[[str], bool],
+    was: Callable[[str | None], bool],
+) -> list[str]:
+    """The checks whose status now `is_now` takes and whose baseline status (None: the
+    baseline had no such check) `was` takes."""
+    return [
+        i
+        for i, c in now.items()
+        if is_now(c["status"]) and was(before[i]["status"] if i in before else None)
+    ]
 
 
 def _regressions(check: str, before: Any, now: Any) -> list[dict[str, Any]]:

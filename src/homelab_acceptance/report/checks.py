@@ -12,13 +12,16 @@ FAILED = "failed"
 SKIPPED = "skipped"
 ERROR = "error"
 CONFIRMED_LIMITATION = "confirmed-limitation"
+#: Passed on a retry (--retries) after its earlier attempts failed.
+FLAKY = "flaky"
 
 #: A requirement takes the first of these among its checks' statuses: any failure makes it
-#: fail; otherwise a confirmed limitation or a pass speaks for it, and it is "skipped" only
-#: when none of its checks ran (one skipped check must not hide the others' passes).
-STATUS_PRECEDENCE = (ERROR, FAILED, CONFIRMED_LIMITATION, PASSED, SKIPPED)
+#: fail; otherwise a flake, a confirmed limitation or a pass speaks for it, and it is
+#: "skipped" only when none of its checks ran (one skipped check must not hide the others'
+#: passes).
+STATUS_PRECEDENCE = (ERROR, FAILED, FLAKY, CONFIRMED_LIMITATION, PASSED, SKIPPED)
 #: The order of results.json's summary and of the run's final line.
-SUMMARY_ORDER = (PASSED, FAILED, SKIPPED, ERROR, CONFIRMED_LIMITATION)
+SUMMARY_ORDER = (PASSED, FAILED, FLAKY, SKIPPED, ERROR, CONFIRMED_LIMITATION)
 BAD_STATUSES = frozenset({ERROR, FAILED})
 GOOD_STATUSES = frozenset({PASSED, CONFIRMED_LIMITATION})
 
@@ -46,6 +49,8 @@ class CheckRecord:
     evidence: dict[str, Any] = field(default_factory=dict)
     #: The forensics bundle of a failed check, relative to the report dir (artifacts/…/).
     artifacts: str | None = None
+    #: The one-line failures of the attempts before the last (--retries), in order.
+    attempts: list[str] = field(default_factory=list)
 
     def as_result(self) -> dict[str, Any]:
         result = {
@@ -59,6 +64,8 @@ class CheckRecord:
         }
         if self.artifacts is not None:
             result["artifacts"] = self.artifacts
+        if self.attempts:
+            result["attempts"] = list(self.attempts)
         return result
 
 

@@ -23,8 +23,11 @@ from homelab_acceptance.report.html_timeline import has_timeline, timeline_svg
 #: No fetch of any kind (no image, font, frame or connection); inline styles only.
 _CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
-_COUNT_ORDER = ("passed", "failed", "error", "skipped", "confirmed-limitation")
-_NEEDS_ATTENTION = frozenset({"failed", "error"})
+_COUNT_ORDER = ("passed", "failed", "error", "flaky", "skipped", "confirmed-limitation")
+#: Counted on the page only when there are some (a run without --retries has no flake).
+_SHOWN_WHEN_ANY = frozenset({"flaky"})
+#: Listed first on the page, their evidence open: failures, and flakes (passed on a retry).
+_NEEDS_ATTENTION = frozenset({"failed", "error", "flaky"})
 _ENVIRONMENT = (
     ("provider", "Cluster"),
     ("kubernetes_version", "Kubernetes"),
@@ -177,11 +180,23 @@ class _Page:
             f'<span class="muted">{_duration(check.get("duration_s"))}</span></div>'
             f'<code class="check-id">{escape(check_id)}</code>'
             + (f'<p class="message">{escape(message)}</p>' if message else "")
+            + _attempts(check.get("attempts"))
             + (_timeline(evidence) if isinstance(evidence, Mapping) else "")
             + _evidence(evidence, open_=status in _NEEDS_ATTENTION)
             + _forensics_link(check.get("artifacts"))
             + "</article>"
         )
+
+
+def _attempts(attempts: object) -> str:
+    """The failures of a retried check's attempts before its last (--retries)."""
+    if not isinstance(attempts, list) or not attempts:
+        return ""
+    items = "".join(
+        f"<li>attempt {n} failed: {escape(str(failure))}</li>"
+        for n, failure in enumerate(attempts, start=1)
+    )
+    return f'<ul class="attempts">{items}</ul>'
 
 
 def _forensics_link(artifacts: object) -> str:
@@ -200,6 +215,7 @@ def _verdict_block(verdict: str, results: Mapping[str, Any], environment: Any) -
     counts = "".join(
         f"<li>{status_badge(status)} <strong>{escape(str(summary.get(status, 0)))}</strong></li>"
         for status in _COUNT_ORDER
+        if status not in _SHOWN_WHEN_ANY or summary.get(status)
     )
     where = environment.get("provider") if isinstance(environment, Mapping) else None
     when = environment.get("started_at") if isinstance(environment, Mapping) else None

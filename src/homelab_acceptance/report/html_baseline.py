@@ -16,6 +16,8 @@ CheckLink = Callable[[str], str]
 _LISTS = (
     ("new_failures", "New failures", "no check that passed in the baseline fails now"),
     ("fixed", "Fixed", "no check that failed in the baseline passes now"),
+    ("new_flaky", "Newly flaky", "no check is flaky now that was not flaky in the baseline"),
+    ("no_longer_flaky", "No longer flaky", "no check that was flaky in the baseline passes now"),
     ("new_checks", "New checks", "no check was added"),
     ("removed_checks", "Removed checks", "no check was removed"),
 )

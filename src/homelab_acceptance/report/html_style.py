@@ -12,6 +12,7 @@ _STATUSES = {
     "error": ("!", "error"),
     "skipped": ("○", "skipped"),
     "confirmed-limitation": ("◆", "confirmed limitation"),
+    "flaky": ("↻", "flaky"),
     "accepted": ("✓", "accepted"),
     "rejected": ("✗", "rejected"),
 }
@@ -38,6 +39,7 @@ STYLESHEET = """
   --error: #7b1fa2; --error-bg: #f1e3f7;
   --skipped: #5b6475; --skipped-bg: #eceff3;
   --limitation: #8a5300; --limitation-bg: #fdf0d8;
+  --flaky: #00666b; --flaky-bg: #ddf3f3;
 }
 * { box-sizing: border-box; }
 body {
@@ -79,6 +81,7 @@ a { color: #1a56b8; }
 .s-error, .s-other { color: var(--error); background: var(--error-bg); }
 .s-skipped { color: var(--skipped); background: var(--skipped-bg); }
 .s-confirmed-limitation { color: var(--limitation); background: var(--limitation-bg); }
+.s-flaky { color: var(--flaky); background: var(--flaky-bg); }
 table { width: 100%; border-collapse: collapse; background: var(--paper); font-size: 14px; }
 th, td {
   text-align: left; vertical-align: top; padding: 7px 10px; border-bottom: 1px solid var(--line);
@@ -100,12 +103,15 @@ ul.check-links { margin: 0; padding-left: 18px; }
 .check.s-error, .check.s-other { border-left-color: var(--error); }
 .check.s-skipped { border-left-color: var(--skipped); }
 .check.s-confirmed-limitation { border-left-color: var(--limitation); }
+.check.s-flaky { border-left-color: var(--flaky); }
 .check-head { display: flex; flex-wrap: wrap; align-items: baseline; gap: 6px 12px; }
 .check-title { font-weight: 600; font-size: 16px; }
 .check-id { display: block; color: var(--muted); margin-top: 2px; }
 .message { margin: 8px 0 0; white-space: pre-wrap; overflow-wrap: anywhere; }
 .check.s-failed .message { color: var(--failed); }
 .check.s-error .message { color: var(--error); }
+.check.s-flaky .message { color: var(--flaky); }
+ul.attempts { margin: 6px 0 0; padding-left: 22px; color: var(--muted); }
 details { margin-top: 8px; }
 summary { cursor: pointer; color: var(--muted); }
 pre.evidence {

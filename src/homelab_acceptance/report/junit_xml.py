@@ -1,5 +1,8 @@
 """junit.xml for CI systems: one testcase per check, its one-line message in the failure,
 skipped or error element, its figures as properties and its evidence as JSON in system-out.
+A retried check (--retries) carries its earlier attempts' failures as Maven Surefire writes
+reruns, which Jenkins and GitLab read: a flaky check is a passing testcase with one
+flakyFailure per failed attempt, a failed one has a rerunFailure per earlier attempt.
 Written from the report's data, apart from pytest's own --junitxml."""
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from homelab_acceptance.report.atomic import write_redacted
-from homelab_acceptance.report.checks import CONFIRMED_LIMITATION, ERROR, FAILED, SKIPPED
+from homelab_acceptance.report.checks import CONFIRMED_LIMITATION, ERROR, FAILED, FLAKY, SKIPPED
 from homelab_acceptance.report.figures import numeric_figures
 from homelab_acceptance.report.redaction import Redactor
 
@@ -73,6 +76,10 @@ def _testcase(check: dict[str, Any], report_dir: Path | None) -> ET.Element:
         ET.SubElement(case, element, {"message": message}).text = message
     elif check["status"] == CONFIRMED_LIMITATION:
         _property(properties, "confirmed", _xml(check["message"]))
+    rerun = "flakyFailure" if check["status"] == FLAKY else "rerunFailure"
+    for attempt in check.get("attempts", []):
+        message = _xml(attempt)
+        ET.SubElement(case, rerun, {"message": message, "type": check["status"]}).text = message
     out = json.dumps(check["evidence"], indent=2)
     if check.get("artifacts") and report_dir is not None:
         bundle = report_dir / check["artifacts"]
