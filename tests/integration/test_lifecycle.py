@@ -4,6 +4,7 @@ resources are reaped by the next run, and a taken port is one clear error with n
 from __future__ import annotations
 
 import os
+import re
 import select
 import signal
 import socket
@@ -33,13 +34,29 @@ def quiet(_: str) -> None:
     pass
 
 
-def test_down_leaves_no_container_volume_network_or_kubeconfig() -> None:
+def test_a_cluster_says_what_it_does_as_it_goes_and_down_leaves_nothing(
+    built_busybox_image: str,
+) -> None:
     client = connect_docker()
-    cluster = DebianCluster(progress=quiet)
+    said: list[str] = []
+    cluster = DebianCluster(progress=said.append)
     try:
         cluster.up()
         kubeconfig = cluster.kubeconfig_path
         assert labelled_resources(client, cluster.identity.run_id)
+        # The line before the silent start (the node image's lines, if built, come first).
+        starting = (
+            f"cluster: starting node container {cluster.name} from "
+            f"{cluster.describe()['node_image']}, then waiting for its API server and node "
+            f"{cluster.node_name} Ready"
+        )
+        assert starting in said
+        assert said[-1].startswith(f"cluster: debian:// node {cluster.node_name} Ready")
+        said.clear()
+        cluster.import_images([built_busybox_image])
+        image = re.escape(built_busybox_image)
+        assert re.fullmatch(rf"cluster: importing {image} \(\d+ MiB\) …", said[0]), said
+        assert re.fullmatch(rf"cluster: imported {image} in \d+s", said[-1]), said
     finally:
         cluster.down()
     assert labelled_resources(client, cluster.identity.run_id) == []

@@ -66,6 +66,9 @@ class ContainerCluster(Cluster):
         self.keep = keep
         self.ready_timeout_s = ready_timeout_s
         self.progress = progress
+        #: Where the lines go that only show the run is alive (the node starting, each image
+        #: import as it goes): `progress` unless set (the pytest plugin silences them in -q).
+        self.chatter = progress
         self.name = f"homelab-acceptance-{self.identity.run_id}"
         self._node_name = f"homelab-{self.identity.run_id}"
         self._docker: docker.DockerClient | None = None
@@ -81,6 +84,11 @@ class ContainerCluster(Cluster):
     def up(self) -> None:
         self._docker = connect_docker()
         self._image = self._prepare_image(self._docker)
+        # What follows is silent until the node is Ready (its waits' heartbeats aside).
+        self.chatter(
+            f"cluster: starting node container {self.name} from {self._image}, then waiting "
+            f"for its API server and node {self._node_name} Ready"
+        )
         started = datetime.now(UTC).replace(microsecond=0)
         self._node = self._start_node_container()
         self._workdir = self.identity.workdir()
@@ -187,7 +195,7 @@ class ContainerCluster(Cluster):
 
     def import_images(self, images: Sequence[str]) -> None:
         if images:
-            self._require_node().import_images(images, IMPORTER)
+            self._require_node().import_images(images, IMPORTER, self.chatter)
 
     # -- facts -------------------------------------------------------------------------------
 

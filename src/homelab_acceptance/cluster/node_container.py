@@ -11,11 +11,16 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+import os
+import queue
+import re
 import shutil
 import subprocess
 import tarfile
 import tempfile
-from collections.abc import Sequence
+import threading
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -32,6 +37,9 @@ log = logging.getLogger(__name__)
 STATE_DIR = "/var/lib/homelab-node"
 PRIVILEGED = "privileged"
 CAPABILITIES = "capabilities (no --privileged: the engine refused it)"
+#: How often an image import says how far its stream has got.
+IMPORT_PROGRESS_S = 10.0
+_UNPACKED = re.compile(r"unpacking (\S+) \(sha256:[0-9a-f]+\)\.\.\.done")
 
 _CAPABILITY_OPTIONS: dict[str, Any] = {
     "cap_add": ["ALL"],
@@ -196,39 +204,61 @@ class NodeContainer:
         except ClusterError:
             return ""
 
-    def import_images(self, images: Sequence[str], importer: Sequence[str]) -> None:
+    def import_images(
+        self, images: Sequence[str], importer: Sequence[str], progress: Callable[[str], None]
+    ) -> None:
         """Pipe one `docker save` of all `images` into `importer` run inside the node (e.g. ctr
-        import): layers the images share (their Debian base) cross only once."""
+        import): layers the images share (their Debian base) cross only once. `progress` hears
+        it as it goes: each image and its size first, the MiB sent every IMPORT_PROGRESS_S
+        while the stream lasts, each image once the importer says it unpacked it (ctr does),
+        and the whole at the end."""
         docker_cli = shutil.which("docker")
         if docker_cli is None:
             raise ClusterError(
                 "importing images needs the docker CLI on PATH (apt-get install docker.io)"
             )
-        named = ", ".join(images)
+        for image in images:
+            progress(f"cluster: importing {image} ({self._image_size(image)}) …")
         engine = docker_environment()  # the engine the client reached, not another one
-        save = subprocess.Popen(
-            [docker_cli, "save", *images],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=engine,
-        )
-        load = subprocess.run(
-            [docker_cli, "exec", "-i", self.spec.name, *importer],
-            stdin=save.stdout,
-            capture_output=True,
-            check=False,
-            env=engine,
-        )
-        assert save.stdout is not None
-        save.stdout.close()
-        save_error = save.stderr.read().decode(errors="replace").strip() if save.stderr else ""
-        if save.wait() != 0:
+        with tempfile.TemporaryFile() as save_errors, tempfile.TemporaryFile() as load_errors:
+            save = subprocess.Popen(
+                [docker_cli, "save", *images],
+                stdout=subprocess.PIPE,
+                stderr=save_errors,
+                env=engine,
+            )
+            load = subprocess.Popen(
+                [docker_cli, "exec", "-i", self.spec.name, *importer],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=load_errors,
+                env=engine,
+            )
+            try:
+                _ImportStream(images, progress).follow(save, load)
+            finally:
+                for process in (save, load):
+                    if process.poll() is None:
+                        process.kill()
+                        process.wait()
+            save_errors.seek(0)
+            load_errors.seek(0)
+            save_error = save_errors.read().decode(errors="replace").strip()
+            detail = load_errors.read().decode(errors="replace").strip().splitlines()
+        named = ", ".join(images)
+        if save.returncode != 0:
             raise ClusterError(f"images {named}: docker save failed: {save_error or 'no output'}")
         if load.returncode != 0:
-            detail = load.stderr.decode(errors="replace").strip().splitlines()
             raise ClusterError(
                 f"images {named}: import into the node failed: {detail[-1] if detail else ''}"
             )
+
+    def _image_size(self, image: str) -> str:
+        try:
+            size = int(self.client.images.get(image).attrs.get("Size") or 0)
+        except NotFound:
+            return "not found"
+        return f"{size / 2**20:.0f} MiB"
 
     def remove(self) -> None:
         """Remove the container, its volume and its network; what is already gone is fine."""
@@ -247,6 +277,81 @@ class NodeContainer:
             return self.client.containers.get(self.spec.name)
         except NotFound:
             raise ClusterError(f"node container {self.spec.name} is gone") from None
+
+
+class _ImportStream:
+    """Follows one image import: copies `docker save`'s stream into the importer, counting
+    what it sends, and reads the importer's output for the images it has unpacked."""
+
+    def __init__(self, images: Sequence[str], progress: Callable[[str], None]) -> None:
+        self.images = list(images)  # those not yet said imported
+        self.count = len(self.images)
+        self.progress = progress
+        self.started = time.monotonic()
+        self.sent = 0
+        self._unpacked: queue.Queue[str | None] = queue.Queue()
+
+    def follow(self, save: subprocess.Popen[bytes], load: subprocess.Popen[bytes]) -> None:
+        """Return when both processes have ended (their exit codes are theirs to tell)."""
+        assert save.stdout is not None
+        assert load.stdin is not None
+        assert load.stdout is not None
+        reader = threading.Thread(target=self._read, args=(load.stdout,), daemon=True)
+        reader.start()
+        figure_at = self.started + IMPORT_PROGRESS_S
+        try:
+            while chunk := os.read(save.stdout.fileno(), 1 << 20):  # what the pipe has
+                load.stdin.write(chunk)
+                self.sent += len(chunk)
+                if time.monotonic() >= figure_at:
+                    figure_at = time.monotonic() + IMPORT_PROGRESS_S
+                    self.progress(
+                        f"cluster: importing: {self.sent / 2**20:.0f} MiB sent to the node, "
+                        f"{self._elapsed()}s in"
+                    )
+        except BrokenPipeError:  # the importer ended early: its exit code and error tell
+            save.kill()
+        with contextlib.suppress(BrokenPipeError):
+            load.stdin.close()
+        save.wait()
+        for line in iter(self._unpacked.get, None):  # until the importer's output ends
+            self._said(line)
+        load.wait()
+        reader.join()
+        if load.returncode != 0 or save.returncode != 0:
+            return
+        for image in self.images:  # an importer that does not say which it unpacked
+            self.progress(f"cluster: imported {image} in {self._elapsed()}s")
+        if self.count > 1:
+            self.progress(
+                f"cluster: imported {self.count} images in {self._elapsed()}s "
+                f"({self.sent / 2**20:.0f} MiB sent: the layers they share once)"
+            )
+
+    def _read(self, output: IO[bytes]) -> None:
+        for raw in output:
+            self._unpacked.put(raw.decode(errors="replace"))
+        self._unpacked.put(None)
+
+    def _said(self, line: str) -> None:
+        """ctr: "unpacking docker.io/library/x:1 (sha256:…)...done"."""
+        match = _UNPACKED.search(line)
+        if match is None:
+            return
+        image = next((i for i in self.images if _same_image(i, match[1])), None)
+        if image is not None:
+            self.images.remove(image)
+            self.progress(f"cluster: imported {image} in {self._elapsed()}s")
+
+    def _elapsed(self) -> str:
+        return f"{time.monotonic() - self.started:.0f}"
+
+
+def _same_image(name: str, reference: str) -> bool:
+    """Whether `reference` as containerd spells it (docker.io/library/x:latest) is `name`."""
+    if ":" not in name.rsplit("/", 1)[-1]:
+        name += ":latest"
+    return reference == name or reference.endswith("/" + name)
 
 
 def _write_tar(target: IO[bytes], files: dict[str, bytes | Path]) -> None:

@@ -30,6 +30,7 @@ from homelab_acceptance.pytest_plugin.options import run_options
 from homelab_acceptance.pytest_plugin.session_state import (
     fail,
     progress_printer,
+    run_heartbeat,
     run_identity_key,
     stack_key,
 )
@@ -43,8 +44,10 @@ from homelab_acceptance.pytest_plugin.xdist_shared_cluster import SharedClusterF
 from homelab_acceptance.reaper import reap
 from homelab_acceptance.run_identity import RunIdentity
 from homelab_acceptance.spec import Stack, load_stack
+from homelab_acceptance.waiting import Heartbeat, set_heartbeat
 
 previous_handlers_key = pytest.StashKey[dict[int, Any]]()
+previous_heartbeat_key = pytest.StashKey[Heartbeat | None]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -57,6 +60,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(_HoldAfterInterrupt(config), "homelab-hold-after-interrupt")
     _check_cluster_spec(config)
     _load_stack_spec(config)
+    # A wait longer than 10 s says what it awaits and what it last saw (not under -q).
+    config.stash[previous_heartbeat_key] = set_heartbeat(run_heartbeat(config))
     if is_xdist_controller(config):
         config.pluginmanager.register(
             SharedClusterForWorkers(
@@ -147,6 +152,8 @@ class _HoldAfterInterrupt:
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     mark_run_stopping(False)
+    if previous_heartbeat_key in config.stash:
+        set_heartbeat(config.stash[previous_heartbeat_key])
     for signum, previous in config.stash.get(previous_handlers_key, {}).items():
         signal.signal(signum, previous)
 
@@ -245,6 +252,7 @@ def _shared_cluster(config: pytest.Config) -> Cluster:
     """A pytest-xdist worker's cluster: the one the controller made for all its workers."""
     shared = config.workerinput[SHARED_CLUSTER_INPUT]  # type: ignore[attr-defined]
     the_cluster = attach_cluster(shared["run_id"], shared["provider"], progress_printer(config))
+    the_cluster.chatter = progress_printer(config, chatter=True)
     config.stash[stack_identity_key] = the_cluster.identity
     return the_cluster
 
@@ -257,8 +265,11 @@ def _new_cluster(config: pytest.Config, keep: str) -> Cluster:
         spec, config.stash[run_identity_key], keep=keep == "always", progress=show
     )
     block = _published_node_ports(config, spec)
-    if block is not None and isinstance(the_cluster, ContainerCluster):
-        the_cluster.node_ports = block  # the stack's NodePorts, published without an option
+    if isinstance(the_cluster, ContainerCluster):
+        # Its start and each image import as it goes are chatter: not under -q.
+        the_cluster.chatter = progress_printer(config, chatter=True)
+        if block is not None:
+            the_cluster.node_ports = block  # the stack's NodePorts, published without an option
     reaped = reap(connect_docker())
     if reaped:
         show(f"cleaned up after earlier runs: {reaped.summary()}")
@@ -282,6 +293,7 @@ def _reused_cluster(config: pytest.Config, name: str) -> Cluster:
     if reaped:
         show(f"cleaned up after earlier runs: {reaped.summary()}")
     the_cluster = reuse_kept_cluster(name, show)
+    the_cluster.chatter = progress_printer(config, chatter=True)
     config.stash[stack_identity_key] = the_cluster.identity
     return the_cluster
 
