@@ -1,8 +1,9 @@
 """Forensics bundles on a real cluster: a stack whose component never becomes ready leaves,
-for the checks it breaks, one bundle with the events, the unready pod's full object, its
+for the one requirement it breaks ("the stack comes up"; the checks behind it are skipped),
+one bundle with the events, the unready pod's full object, its
 container logs, the node's state, kubelet log and images; linked from results.json,
-acceptance.md, acceptance.html and junit.xml (as CI attachments). Checks failing with the
-same message share it; a check that passes has none."""
+acceptance.md, acceptance.html and junit.xml (as CI attachments). A check that passes has
+none."""
 
 from __future__ import annotations
 
@@ -59,13 +60,20 @@ def test_a_stack_that_never_settles_leaves_one_linked_bundle(tmp_path: Path) -> 
          f"--report-dir={reports}"],
         capture_output=True, text=True, cwd=tmp_path, timeout=600, check=False,
     )  # fmt: skip
-    assert run.returncode == 2, run.stdout[-3000:]
+    # The stack's own doing: a rejected stack, not a run that could not run.
+    assert run.returncode == 1, run.stdout[-3000:]
     results = json.loads((reports / "results.json").read_text())
     checks = {check["id"].rsplit("::", 1)[-1]: check for check in results["checks"]}
-    first, second = checks["test_needs_the_stack"], checks["test_needs_the_stack_too"]
-    assert first["artifacts"] == second["artifacts"], (first, second)  # one bundle, shared
-    assert "artifacts" not in checks["test_passes"]
-    bundle = reports / first["artifacts"]
+    came_up = checks["the stack comes up"]
+    assert came_up["status"] == "failed", came_up
+    assert "component unready" in came_up["message"], came_up
+    # One finding, one bundle: the checks behind it are skipped with its reason.
+    for needing in (checks["test_needs_the_stack"], checks["test_needs_the_stack_too"]):
+        assert needing["status"] == "skipped", needing
+        assert needing["message"].startswith("the stack did not come up: "), needing
+        assert "artifacts" not in needing
+    assert checks["test_passes"]["status"] == "passed"
+    bundle = reports / came_up["artifacts"]
     files = {str(p.relative_to(bundle)) for p in bundle.rglob("*") if p.is_file()}
     assert {"README.txt", "evidence.json", "events.txt", "node.txt", "images.txt"} <= files
     assert "node-kubelet.log" in files, files
@@ -80,10 +88,10 @@ def test_a_stack_that_never_settles_leaves_one_linked_bundle(tmp_path: Path) -> 
     assert "Ready=True" in (bundle / "node.txt").read_text()
     total = sum(p.stat().st_size for p in bundle.rglob("*") if p.is_file())
     assert total <= 2 * 1024 * 1024
-    link = first["artifacts"] + "README.txt"
+    link = came_up["artifacts"] + "README.txt"
     assert f"({link})" in (reports / "acceptance.md").read_text()
     assert f'href="{link}"' in (reports / "acceptance.html").read_text()
     assert (
-        f"[[ATTACHMENT|{reports / first['artifacts'] / 'README.txt'}]]"
+        f"[[ATTACHMENT|{reports / came_up['artifacts'] / 'README.txt'}]]"
         in (reports / "junit.xml").read_text()
     )

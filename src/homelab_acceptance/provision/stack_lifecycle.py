@@ -66,6 +66,8 @@ class StackLifecycle:
         #: Images imported again under a name the node had with another ID (rebuilt).
         self._rebuilt: set[str] = set()
         self._record: StackRecord | None = None
+        #: The component being built or applied, while one is (who a failure is about).
+        self.component_in_progress: str | None = None
 
     def record(self) -> StackRecord:
         """What the cluster has of this stack already (read once, updated as it changes)."""
@@ -89,6 +91,7 @@ class StackLifecycle:
         started = time.monotonic()
         wanted: dict[str, str] = {}
         for component in self.stack.components:
+            self.component_in_progress = component.name
             for image in component.images:
                 if image.build is not None:
                     self.progress(f"stack: building {image.name}")
@@ -99,6 +102,7 @@ class StackLifecycle:
                         "locally and has no build recipe (docker load it, or give `build`)"
                     )
                 wanted[image.name] = str(client.images.get(image.name).id)
+        self.component_in_progress = None
         built = time.monotonic()
         in_node = self.record().images()
         missing = {name: id_ for name, id_ in wanted.items() if in_node.get(name) != id_}
@@ -154,6 +158,7 @@ class StackLifecycle:
 
     def _apply_one(self, provisioner: Provisioner) -> ComponentOutcome:
         component = provisioner.component
+        self.component_in_progress = component.name
         self.progress(f"stack: applying {component.name} ({component.provisioner})")
         applied = provisioner.apply()
         started = time.monotonic()
@@ -165,6 +170,7 @@ class StackLifecycle:
             f"{settle_s:.1f}s settle, {len(applied.changes)} change(s))"
         )
         self.record().record_applied(component.name, self._fingerprint(component))
+        self.component_in_progress = None
         return ComponentOutcome(component.name, component.provisioner, applied, settle_s)
 
     def _replace_pods_of_rebuilt_images(self, component: Component) -> None:

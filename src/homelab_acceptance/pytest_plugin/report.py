@@ -65,7 +65,11 @@ from homelab_acceptance.report.secret_sources import kubeconfig_secrets, stack_s
 from homelab_acceptance.report.verdict import Verdict, decide
 
 #: When one of these fixtures fails, the harness could not run (exit 2), whatever the checks.
+#: A stack that does not come up by its own doing is not that: provisioned_stack skips its
+#: dependents then, and the report holds one failed requirement (STACK_COMES_UP).
 HARNESS_FIXTURES = frozenset({"cluster", "provisioned_stack"})
+#: The id of that requirement's one check in the report.
+STACK_COMES_UP = "stack::the stack comes up"
 
 
 @pytest.fixture
@@ -192,6 +196,26 @@ class AcceptanceReport:
         """The harness could not run (exit 2), whatever the checks say."""
         if self._harness_failure is None:
             self._harness_failure = one_line(what)
+
+    def has_failure(self) -> bool:
+        return any(record.status in BAD_STATUSES for record in self._checks.values())
+
+    def note_stack_not_up(self, reason: str, component: str | None) -> None:
+        """The stack did not come up (the stack's doing, not the harness's): one failed
+        requirement, with the forensics of the moment, however many checks needed it."""
+        if STACK_COMES_UP in self._checks:
+            return  # a second pytest-xdist worker, or a retry: said once
+        record = CheckRecord(
+            id=STACK_COMES_UP,
+            title="The stack comes up",
+            requirement=Requirement("stack-comes-up", "The stack comes up", "requirement"),
+            status=FAILED,
+            message=one_line(reason),
+            evidence={"component": component, "reason": reason} if component else {},
+        )
+        self._checks[STACK_COMES_UP] = record
+        if self._cluster is not None:
+            self._attach_forensics(record, record.evidence)
 
     def merge_worker_report(self, worker: str, handed: dict[str, Any] | None) -> None:
         """What a pytest-xdist worker recorded (its checks, its failure, the secrets it
@@ -406,6 +430,20 @@ def _confirmed(limitation: str, evidence: dict[str, Any]) -> str:
 
 def _shown_path(path: Path, root: Path) -> str:
     return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+
+
+def run_has_failed(config: pytest.Config) -> bool:
+    """Whether a check, or a requirement the report holds without a test (the stack coming
+    up), has failed so far: what --keep-cluster=on-failure keeps the cluster for."""
+    report = config.pluginmanager.get_plugin(REPORT_PLUGIN)
+    return isinstance(report, AcceptanceReport) and report.has_failure()
+
+
+def report_stack_not_up(config: pytest.Config, reason: str, component: str | None) -> None:
+    """Record, once, that the stack did not come up (see AcceptanceReport.note_stack_not_up)."""
+    report = config.pluginmanager.get_plugin(REPORT_PLUGIN)
+    if isinstance(report, AcceptanceReport):
+        report.note_stack_not_up(reason, component)
 
 
 def register_secret(config: pytest.Config, value: str) -> None:

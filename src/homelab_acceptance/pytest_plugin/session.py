@@ -27,6 +27,7 @@ from homelab_acceptance.docker.engine import connect_docker
 from homelab_acceptance.errors import ConfigurationError, HomelabAcceptanceError, StackSpecError
 from homelab_acceptance.kube.client import api_client_for
 from homelab_acceptance.pytest_plugin.options import run_options
+from homelab_acceptance.pytest_plugin.report import run_has_failed
 from homelab_acceptance.pytest_plugin.session_state import (
     fail,
     progress_printer,
@@ -222,7 +223,8 @@ def cluster(request: pytest.FixtureRequest) -> Iterator[Cluster]:
     if failure is not None:
         fail(failure)  # outside the except block: one message, no chained traceback
     yield the_cluster
-    if worker or _kept_at_end(config, the_cluster, request.session.testsfailed > 0):
+    failed = request.session.testsfailed > 0 or run_has_failed(config)
+    if worker or _kept_at_end(config, the_cluster, failed):
         return  # a worker's cluster is the controller's to remove
     with signals_held("removing the cluster", progress_printer(config)):
         the_cluster.down()

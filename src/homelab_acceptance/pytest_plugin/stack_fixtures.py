@@ -26,15 +26,17 @@ from homelab_acceptance.probes.grafana_login import grafana_credentials
 from homelab_acceptance.probes.port_forward import port_forward
 from homelab_acceptance.probes.prometheus import Prometheus
 from homelab_acceptance.probes.service_proxy import ServiceProxy
+from homelab_acceptance.provision.bring_up_cause import harness_or_machine_cause
 from homelab_acceptance.provision.stack_lifecycle import (
     ComponentOutcome,
     ImagesOutcome,
     StackLifecycle,
 )
 from homelab_acceptance.pytest_plugin.options import run_options
-from homelab_acceptance.pytest_plugin.report import register_secret
+from homelab_acceptance.pytest_plugin.report import register_secret, report_stack_not_up
 from homelab_acceptance.pytest_plugin.session_state import fail, progress_printer, run_identity_key
 from homelab_acceptance.pytest_plugin.xdist_roles import is_xdist_worker
+from homelab_acceptance.report.checks import one_line
 from homelab_acceptance.run_identity import LABEL, RunIdentity
 from homelab_acceptance.spec import ServiceRef, Stack
 
@@ -93,11 +95,20 @@ def provisioned_stack(
             _destroy_quietly(lifecycle, show)
         raise
     if failure is not None:
+        component = lifecycle.component_in_progress
+        # Forensics first, while what failed is still on the cluster.
+        cause = harness_or_machine_cause(failure)
+        if cause is None:
+            report_stack_not_up(request.config, str(failure), component)
         # What was applied before the failure must not stay on a cluster that is not ours
         # (one the harness made goes away whole at the end of the session).
         if not cluster.ephemeral:
             _destroy_quietly(lifecycle, show)
-        fail(failure)
+        if cause is not None:
+            fail(HomelabAcceptanceError(f"could not bring the stack up ({cause}): {failure}"))
+        # The stack's own doing: a rejected stack, one failed requirement in the report; every
+        # check that needs the stack is skipped with the reason (pytest caches the skip).
+        pytest.skip(f"the stack did not come up: {one_line(str(failure))}")
     yield ProvisionedStack(stack, lifecycle, images, outcomes, settled_restarts, settled_at)
     keep = run_options(request.config).keep_cluster
     if keep == "always" or (keep == "on-failure" and request.session.testsfailed > 0):
