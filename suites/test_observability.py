@@ -1,5 +1,6 @@
 """The observability stack itself: Prometheus ready, every scrape target up, the alert rules
-loaded and evaluating without errors, Prometheus connected to Alertmanager, and, where the
+loaded and evaluating without errors, no alert firing while the stack is healthy (but a
+declared heartbeat, which must), Prometheus connected to Alertmanager, and, where the
 stack has them, Grafana healthy, its datasources healthy and a query through it returning data,
 and a log line written during the test found in Loki. (The data flow of each declared metric
 and alert is in test_stack.py.)"""
@@ -18,7 +19,13 @@ from homelab_acceptance.checks.grafana_checks import (
     check_query_through_grafana,
 )
 from homelab_acceptance.checks.log_flow import check_unique_line_reaches_loki
-from homelab_acceptance.checks.targets import all_targets_up
+from homelab_acceptance.checks.stray_alerts import (
+    heartbeats_firing,
+    rules_evaluated_afresh,
+    stray_alerts,
+)
+from homelab_acceptance.checks.targets import all_targets_scraped, all_targets_up
+from homelab_acceptance.probes.alertmanager import Alertmanager
 from homelab_acceptance.probes.grafana import Grafana
 from homelab_acceptance.probes.prometheus import Prometheus
 from homelab_acceptance.probes.service_proxy import ServiceProxy
@@ -67,6 +74,46 @@ def test_alert_rules_are_loaded_and_evaluate_without_errors(
     evidence["rules"] = wait_for(
         look, awaiting="every rule loaded and healthy", timeout_s=60, poll_s=2
     ).seen
+
+
+def test_no_alert_fires_while_the_stack_is_healthy(
+    request: pytest.FixtureRequest, prometheus: Prometheus, stack: Stack, evidence: dict[str, Any]
+) -> None:
+    """No alert fires or is pending at steady state, but those declared always firing.
+
+    Steady state: every scrape target scraped once, then every rule group evaluated again.
+    Each alert firing or pending in Prometheus, or active in Alertmanager, is named with its
+    labels and expression; an always-firing one (observability.always_firing, a Watchdog)
+    must fire, and reach Alertmanager where one is declared."""
+    always = stack.observability.always_firing
+    alertmanager: Alertmanager | None = None
+    if stack.observability.alertmanager is not None:
+        alertmanager = request.getfixturevalue("alertmanager")
+    wait_for(
+        lambda: all_targets_scraped(prometheus),
+        awaiting="every scrape target scraped at least once",
+        timeout_s=90,
+        poll_s=2,
+    )
+    wait_for(
+        rules_evaluated_afresh(prometheus),
+        awaiting="every rule group evaluated again",
+        timeout_s=90,
+        poll_s=1,
+    )
+    stray = stray_alerts(prometheus, alertmanager, always)
+    evidence["stray_alerts"] = stray
+    assert not stray, (
+        f"{len(stray)} alert(s) fire while the stack is healthy (declare a heartbeat in "
+        f"observability.always_firing): {'; '.join(stray)}"
+    )
+    if always:
+        evidence["always_firing"] = wait_for(
+            lambda: heartbeats_firing(prometheus, alertmanager, always),
+            awaiting=f"the always-firing alert(s) {', '.join(always)} firing",
+            timeout_s=90,
+            poll_s=2,
+        ).seen
 
 
 def test_prometheus_sends_alerts_to_the_declared_alertmanager(

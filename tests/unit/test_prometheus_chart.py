@@ -188,7 +188,9 @@ def test_both_discoveries_give_the_same_jobs_and_relabelling(objects: Objects) -
 def test_the_rules_file_holds_the_alerts_other_checks_wait_for(objects: Objects) -> None:
     rules = config_file(objects, "alerts.yml")
     alerts = {rule["alert"]: rule for group in rules["groups"] for rule in group["rules"]}
-    assert set(alerts) == {"TargetDown", "SampleAppDown", "NodeFilesystemFillingUp"}
+    assert set(alerts) == {"Watchdog", "TargetDown", "SampleAppDown", "NodeFilesystemFillingUp"}
+    assert alerts["Watchdog"]["expr"] == "vector(1)"  # stack.yaml's always_firing
+    assert "for" not in alerts["Watchdog"]
     assert alerts["TargetDown"]["for"] == "30s"
     assert alerts["TargetDown"]["labels"] == {"severity": "warning"}
     assert alerts["SampleAppDown"]["for"] == "15s"
@@ -242,3 +244,12 @@ def test_with_kubernetes_discovery_nodes_and_annotated_services_are_found() -> N
     assert kept["job"] == ["__meta_kubernetes_service_name"]
     assert {"namespace", "pod", "service", "__metrics_path__", "__address__"} <= set(kept)
     assert [c["name"] for c in pod_containers(rendered)] == ["prometheus"]
+
+
+def test_extra_rules_join_the_homelab_group() -> None:
+    extra = render(
+        "--set", "alerts.extraRules[0].alert=Extra", "--set", "alerts.extraRules[0].expr=vector(1)"
+    )
+    rules = config_file(extra, "alerts.yml")
+    group = next(g for g in rules["groups"] if g["name"] == "homelab")
+    assert group["rules"][-1] == {"alert": "Extra", "expr": "vector(1)"}

@@ -513,3 +513,12 @@ def test_an_unknown_key_anywhere_is_named(stack_dir: Path, choice: int, key: str
     with pytest.raises(StackSpecError) as raised:
         load_stack(write(stack_dir, yaml.safe_dump(document)))
     assert f"unknown field(s) {key!r}" in str(raised.value)
+
+
+def test_always_firing_alerts_are_read_as_alert_names(stack_dir: Path) -> None:
+    text = VALID.replace("observability:\n", "observability:\n  always_firing: [Watchdog]\n")
+    assert load_stack(write(stack_dir, text)).observability.always_firing == ("Watchdog",)
+    assert load_stack(write(stack_dir, VALID)).observability.always_firing == ()
+    broken = text.replace("[Watchdog]", "[Watch dog]")
+    with pytest.raises(StackSpecError, match=r"observability.always_firing"):
+        load_stack(write(stack_dir, broken))

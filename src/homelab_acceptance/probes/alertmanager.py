@@ -17,3 +17,10 @@ class Alertmanager:
             "/api/v2/alerts", {"filter": f'alertname="{alertname}"'}
         )
         return found
+
+    def active_alerts(self) -> list[dict[str, Any]]:
+        """Every alert Alertmanager holds as active: neither silenced nor inhibited."""
+        found: list[dict[str, Any]] = self.http.get_json(
+            "/api/v2/alerts", {"active": "true", "silenced": "false", "inhibited": "false"}
+        )
+        return found

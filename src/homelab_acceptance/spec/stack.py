@@ -165,6 +165,9 @@ class Observability:
     grafana: ServiceRef | None = None
     loki: ServiceRef | None = None
     grafana_admin_secret: SecretRef | None = None
+    #: Alerts meant to fire all the time (a Watchdog-style heartbeat): checked to be firing,
+    #: and the only ones allowed to fire while the stack is healthy.
+    always_firing: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -306,9 +309,11 @@ def _build(path: Path, document: dict[str, Any]) -> Stack:
         )
     services = dict(document.get("observability") or {})
     secret = services.pop("grafana_admin_secret", None)
+    always_firing = tuple(services.pop("always_firing", None) or ())
     observability = Observability(
         **{k: ServiceRef.parse(v) for k, v in services.items()},
         grafana_admin_secret=SecretRef.parse(secret) if secret else None,
+        always_firing=always_firing,
     )
     limits = document.get("limits") or {}
     restart = limits.get("node_restart") or {}

@@ -92,6 +92,14 @@ http_sd_configs:
 groups:
   - name: homelab
     rules:
+      - alert: Watchdog
+        # Fires all the time: proof that rules evaluate and alerts reach Alertmanager
+        # (declared in stack.yaml's observability.always_firing).
+        expr: vector(1)
+        labels:
+          severity: none
+        annotations:
+          summary: the alerting pipeline works
       - alert: TargetDown
         expr: up == 0
         for: 30s
@@ -120,4 +128,7 @@ groups:
           severity: warning
         annotations:
           summary: {{`'{{ $labels.mountpoint }} on {{ $labels.instance }} has {{ $value | humanize }}% free'`}}
+{{- with .Values.alerts.extraRules }}
+{{ toYaml . | indent 6 }}
+{{- end }}
 {{- end }}
