@@ -70,6 +70,8 @@ from homelab_acceptance.report.verdict import Verdict, decide
 HARNESS_FIXTURES = frozenset({"cluster", "provisioned_stack"})
 #: The id of that requirement's one check in the report.
 STACK_COMES_UP = "stack::the stack comes up"
+#: The id of the check a failed cleanup is recorded as: it fails the gate too.
+LEAVES_NOTHING_BEHIND = "cleanup::the run leaves nothing behind"
 
 
 @pytest.fixture
@@ -216,6 +218,22 @@ class AcceptanceReport:
         self._checks[STACK_COMES_UP] = record
         if self._cluster is not None:
             self._attach_forensics(record, record.evidence)
+
+    def note_cleanup_failure(self, what: str) -> None:
+        """Something the run made could not be removed: an error of its own in the report
+        (every failed cleanup of the run in its message), so the gate fails."""
+        record = self._checks.get(LEAVES_NOTHING_BEHIND)
+        if record is None:
+            record = CheckRecord(
+                id=LEAVES_NOTHING_BEHIND,
+                title="The run leaves nothing behind",
+                requirement=Requirement("cleanup", "The run cleans up after itself", "requirement"),
+                status=ERROR,
+            )
+            self._checks[LEAVES_NOTHING_BEHIND] = record
+        failures = [*record.evidence.get("failures", []), what]
+        record.evidence = {"failures": failures}
+        record.message = one_line("cleanup failed: " + "; ".join(failures))
 
     def merge_worker_report(self, worker: str, handed: dict[str, Any] | None) -> None:
         """What a pytest-xdist worker recorded (its checks, its failure, the secrets it
@@ -437,6 +455,14 @@ def run_has_failed(config: pytest.Config) -> bool:
     up), has failed so far: what --keep-cluster=on-failure keeps the cluster for."""
     report = config.pluginmanager.get_plugin(REPORT_PLUGIN)
     return isinstance(report, AcceptanceReport) and report.has_failure()
+
+
+def report_cleanup_failure(config: pytest.Config, what: str) -> None:
+    """Record a cleanup that failed (see AcceptanceReport.note_cleanup_failure), and say it."""
+    progress_printer(config)(f"cleanup failed: {what}")
+    report = config.pluginmanager.get_plugin(REPORT_PLUGIN)
+    if isinstance(report, AcceptanceReport):
+        report.note_cleanup_failure(what)
 
 
 def report_stack_not_up(config: pytest.Config, reason: str, component: str | None) -> None:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from docker.errors import DockerException
 from kubernetes import client as k8s
 
 from homelab_acceptance.checks.expectations import KINDS, expectations_of
@@ -27,7 +28,7 @@ from homelab_acceptance.docker.engine import connect_docker
 from homelab_acceptance.errors import ConfigurationError, HomelabAcceptanceError, StackSpecError
 from homelab_acceptance.kube.client import api_client_for
 from homelab_acceptance.pytest_plugin.options import run_options
-from homelab_acceptance.pytest_plugin.report import run_has_failed
+from homelab_acceptance.pytest_plugin.report import report_cleanup_failure, run_has_failed
 from homelab_acceptance.pytest_plugin.session_state import (
     fail,
     progress_printer,
@@ -226,8 +227,15 @@ def cluster(request: pytest.FixtureRequest) -> Iterator[Cluster]:
     failed = request.session.testsfailed > 0 or run_has_failed(config)
     if worker or _kept_at_end(config, the_cluster, failed):
         return  # a worker's cluster is the controller's to remove
-    with signals_held("removing the cluster", progress_printer(config)):
-        the_cluster.down()
+    try:
+        with signals_held("removing the cluster", progress_printer(config)):
+            the_cluster.down()
+    except (HomelabAcceptanceError, DockerException, OSError) as error:
+        report_cleanup_failure(
+            config,
+            f"removing the {the_cluster.provider}:// cluster: {error} "
+            "(`homelab-acceptance clean` removes what is left)",
+        )
 
 
 def _open_cluster(config: pytest.Config) -> Cluster:

@@ -49,6 +49,10 @@ def progress_printer(config: pytest.Config, *, chatter: bool = False) -> Callabl
                 print(line)
                 return
             with capture.global_and_fixture_disabled():
+                # After a test's "." pytest's own newline check passes (it only knows the
+                # file name it wrote), so the line would be glued to the dots.
+                if getattr(reporter._tw, "width_of_current_line", 0):
+                    reporter.write("\n")
                 reporter.write_line(line)
 
     return show

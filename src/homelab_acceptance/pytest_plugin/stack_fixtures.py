@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import fcntl
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -33,7 +33,11 @@ from homelab_acceptance.provision.stack_lifecycle import (
     StackLifecycle,
 )
 from homelab_acceptance.pytest_plugin.options import run_options
-from homelab_acceptance.pytest_plugin.report import register_secret, report_stack_not_up
+from homelab_acceptance.pytest_plugin.report import (
+    register_secret,
+    report_cleanup_failure,
+    report_stack_not_up,
+)
 from homelab_acceptance.pytest_plugin.session_state import fail, progress_printer, run_identity_key
 from homelab_acceptance.pytest_plugin.xdist_roles import is_xdist_worker
 from homelab_acceptance.report.checks import one_line
@@ -92,7 +96,7 @@ def provisioned_stack(
         # Interrupted (Ctrl-C, SIGTERM): a cluster the harness made goes away whole within
         # seconds; destroying it component by component first took 22 s for one component.
         if not cluster.ephemeral:
-            _destroy_quietly(lifecycle, show)
+            _destroy_quietly(lifecycle, request.config)
         raise
     if failure is not None:
         component = lifecycle.component_in_progress
@@ -103,7 +107,7 @@ def provisioned_stack(
         # What was applied before the failure must not stay on a cluster that is not ours
         # (one the harness made goes away whole at the end of the session).
         if not cluster.ephemeral:
-            _destroy_quietly(lifecycle, show)
+            _destroy_quietly(lifecycle, request.config)
         if cause is not None:
             fail(HomelabAcceptanceError(f"could not bring the stack up ({cause}): {failure}"))
         # The stack's own doing: a rejected stack, one failed requirement in the report; every
@@ -117,7 +121,10 @@ def provisioned_stack(
         # The whole cluster goes next, and the stack with it: destroying it component by
         # component first would only cost a minute (tests/integration covers destroy).
         return
-    lifecycle.destroy()
+    try:
+        lifecycle.destroy()
+    except HomelabAcceptanceError as error:
+        report_cleanup_failure(request.config, f"removing the stack: {error}")
 
 
 #: The lock file pytest-xdist workers take turns with, in the shared cluster's work dir.
@@ -184,11 +191,11 @@ def grafana(
         yield Grafana(url, credentials)
 
 
-def _destroy_quietly(lifecycle: StackLifecycle, show: Callable[[str], None]) -> None:
+def _destroy_quietly(lifecycle: StackLifecycle, config: pytest.Config) -> None:
     try:
         lifecycle.destroy()
     except HomelabAcceptanceError as error:
-        show(f"stack: cleaning up after the failure did not finish: {error}")
+        report_cleanup_failure(config, f"removing the stack after its failure: {error}")
 
 
 @pytest.fixture(scope="session")

@@ -18,11 +18,13 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from docker.errors import DockerException
 
 from homelab_acceptance.cleanup_shield import signals_held
 from homelab_acceptance.cluster import Cluster
 from homelab_acceptance.cluster.container_cluster import ContainerCluster
 from homelab_acceptance.errors import ConfigurationError, HomelabAcceptanceError
+from homelab_acceptance.pytest_plugin.report import run_has_failed
 from homelab_acceptance.pytest_plugin.session_state import REPORT_PLUGIN, progress_printer
 from homelab_acceptance.pytest_plugin.xdist_roles import SHARED_CLUSTER_INPUT
 
@@ -73,7 +75,17 @@ class SharedClusterForWorkers:
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         """After the workers are done (xdist's run loop has ended by now)."""
-        if self.cluster is None or self.kept(self.cluster, session.testsfailed > 0):
+        failed = session.testsfailed > 0 or run_has_failed(self.config)
+        if self.cluster is None or self.kept(self.cluster, failed):
             return
-        with signals_held("removing the cluster", progress_printer(self.config)):
-            self.cluster.down()
+        show = progress_printer(self.config)
+        try:
+            with signals_held("removing the cluster", show):
+                self.cluster.down()
+        except (HomelabAcceptanceError, DockerException, OSError) as error:
+            # The report is written by now: the gate fails, and the line says why.
+            show(
+                f"cleanup failed: removing the {self.cluster.provider}:// cluster: {error} "
+                "(`homelab-acceptance clean` removes what is left)"
+            )
+            session.exitstatus = 2
