@@ -6,6 +6,7 @@
     ├── DockerUnavailableError  no Docker engine answers
     ├── NodeImageBuildError     a node image build step failed (which step, what it said)
     ├── LocalImageBuildError    a stack's or the probe's image recipe failed to build
+    ├── GoBuildError            a program could not be built from its Go module
     ├── ToolInstallError        helm and kubectl could not be installed (tools install)
     ├── WaitTimeout             a condition did not hold by its deadline (what, last seen)
     ├── ClusterError            a cluster could not be started, restarted or used
@@ -43,6 +44,11 @@ class NodeImageBuildError(HomelabAcceptanceError):
 
 class LocalImageBuildError(HomelabAcceptanceError):
     """A workload image recipe failed to build."""
+
+
+class GoBuildError(HomelabAcceptanceError):
+    """A program could not be built from its Go module (no Go, a module refused, a compile
+    error): which program, and the end of go's output."""
 
 
 class ToolInstallError(HomelabAcceptanceError):

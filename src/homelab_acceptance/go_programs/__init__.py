@@ -1,0 +1,10 @@
+"""Programs built from their Go modules with the machine's Go, the ordinary way: a small
+wrapper module of ours (recipes/<name>/go.mod and go.sum) that requires the upstream module,
+copies its replace lines where they matter, and names the main packages as tools. Each build
+is cached by a content key (the recipe's files, the packages, the flags, the Go version), so
+a second setup finds it in well under a second; a cold one shows progress for its minutes."""
+
+from homelab_acceptance.go_programs.build import built_program, cache_entry
+from homelab_acceptance.go_programs.recipe import ETCD, KUBERNETES, GoProgram
+
+__all__ = ["ETCD", "KUBERNETES", "GoProgram", "built_program", "cache_entry"]

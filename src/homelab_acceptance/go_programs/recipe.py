@@ -1,0 +1,75 @@
+"""The Go programs the harness builds, each a wrapper module under recipes/ and the main
+packages to build from it, with the ldflags upstream's release builds set."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+RECIPES = Path(__file__).parent / "recipes"
+
+
+@dataclass(frozen=True)
+class GoProgram:
+    """A set of binaries built from one wrapper module."""
+
+    name: str
+    #: The upstream version the binaries report (and the cache directory is named after).
+    version: str
+    #: main package → the binary's file name.
+    binaries: dict[str, str]
+    ldflags: tuple[str, ...] = ()
+    #: Extra environment (CGO_ENABLED, GOTOOLCHAIN where a module needs a newer Go, …).
+    env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def recipe_dir(self) -> Path:
+        return RECIPES / self.name
+
+
+_KUBERNETES_VERSION = "v1.34.4"
+
+
+def _kubernetes_version_flags(version: str) -> tuple[str, ...]:
+    """What upstream's hack/lib/version.sh stamps: without it every binary says v0.0.0."""
+    major, minor = version.removeprefix("v").split(".")[:2]
+    stamped = []
+    for package in ("k8s.io/component-base/version", "k8s.io/client-go/pkg/version"):
+        stamped += [
+            f"-X {package}.gitVersion={version}",
+            f"-X {package}.gitMajor={major}",
+            f"-X {package}.gitMinor={minor}",
+            f"-X {package}.gitTreeState=clean",
+        ]
+    return tuple(stamped)
+
+
+#: Kubernetes' server binaries and kubectl, from k8s.io/kubernetes (its staging modules at the
+#: matching v0 versions). v1.34: the newest minor whose kubelet still starts on a cgroup v1
+#: host without a setting (v1.35 refuses by default), which Docker here runs.
+KUBERNETES = GoProgram(
+    name="kubernetes",
+    version=_KUBERNETES_VERSION,
+    binaries={
+        f"k8s.io/kubernetes/cmd/{name}": name
+        for name in (
+            "kube-apiserver",
+            "kube-controller-manager",
+            "kube-scheduler",
+            "kubelet",
+            "kube-proxy",
+            "kubectl",
+        )
+    },
+    ldflags=("-s", "-w", *_kubernetes_version_flags(_KUBERNETES_VERSION)),
+    env={"CGO_ENABLED": "0"},
+)
+
+#: etcd at the version Kubernetes v1.34.4 pins (go.etcd.io/etcd/client/v3 v3.6.4).
+ETCD = GoProgram(
+    name="etcd",
+    version="v3.6.4",
+    binaries={"go.etcd.io/etcd/server/v3": "etcd"},
+    ldflags=("-s", "-w"),
+    env={"CGO_ENABLED": "0"},
+)
