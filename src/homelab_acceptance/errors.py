@@ -2,7 +2,8 @@
 
     HomelabAcceptanceError
     ├── ConfigurationError      bad input: a cluster URL, an option
-    │   └── StackSpecError      stack.yaml is not a valid stack spec (file:line: field)
+    │   ├── StackSpecError      stack.yaml is not a valid stack spec (file:line: field)
+    │   └── MissingToolError    a tool a provisioner runs is not installed (the machine's doing)
     ├── DockerUnavailableError  no Docker engine answers
     ├── NodeImageBuildError     a node image build step failed (which step, what it said)
     ├── LocalImageBuildError    a stack's or the probe's image recipe failed to build
@@ -32,6 +33,11 @@ class StackSpecError(ConfigurationError):
     def __init__(self, message: str) -> None:
         escaped = message.replace("\r", "\\r").replace("\n", "\\n")
         super().__init__(escaped)
+
+
+class MissingToolError(ConfigurationError):
+    """A command a provisioner runs (helm, tofu, ansible-playbook) is not installed: the
+    machine lacks it, the stack is not at fault."""
 
 
 class DockerUnavailableError(HomelabAcceptanceError):

@@ -11,6 +11,7 @@ from homelab_acceptance.errors import (
     DockerUnavailableError,
     HomelabAcceptanceError,
     LocalImageBuildError,
+    MissingToolError,
     ProvisionError,
     WaitTimeout,
 )
@@ -38,6 +39,10 @@ def test_what_the_stack_did_is_the_stacks(error: HomelabAcceptanceError) -> None
         (DockerUnavailableError("no Docker engine answers"), "the Docker engine does not answer"),
         (ClusterError("node container exited"), "the cluster failed"),
         (
+            MissingToolError("component web (opentofu): no 'tofu' or 'terraform' on PATH"),
+            "a tool the provisioner runs is not installed",
+        ),
+        (
             LocalImageBuildError("image x: no space left on device in Docker's data root"),
             "the machine's disk is full",
         ),
@@ -56,7 +61,7 @@ def test_what_the_stack_did_is_the_stacks(error: HomelabAcceptanceError) -> None
             "a registry could not be reached for a pull",
         ),
     ],
-    ids=["engine", "cluster", "disk", "node-not-ready", "registry"],
+    ids=["engine", "cluster", "missing-tool", "disk", "node-not-ready", "registry"],
 )
 def test_what_the_machine_did_is_named(error: HomelabAcceptanceError, cause: str) -> None:
     assert harness_or_machine_cause(error) == cause

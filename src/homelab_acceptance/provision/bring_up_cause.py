@@ -2,7 +2,8 @@
 stack (exit 1): a container that crashes, an image the stack names but does not have, a pod
 the node cannot fit. Only what the harness or the machine caused makes the run one that could
 not run (exit 2): the Docker engine gone, its disk full, the node not Ready, a registry that
-cannot be reached, the harness's own tools; this module tells which."""
+cannot be reached, a provisioner's tool not installed, the harness's own tools; this module
+tells which."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from homelab_acceptance.errors import (
     ClusterError,
     DockerUnavailableError,
     HomelabAcceptanceError,
+    MissingToolError,
     NodeImageBuildError,
     ToolInstallError,
 )
@@ -31,6 +33,7 @@ _REGISTRY_UNREACHABLE = re.compile(
 #: The harness's and the machine's errors, by type, and what each says about the run.
 _BY_TYPE: tuple[tuple[type[HomelabAcceptanceError], str], ...] = (
     (DockerUnavailableError, "the Docker engine does not answer"),
+    (MissingToolError, "a tool the provisioner runs is not installed"),
     (ClusterError, "the cluster failed"),
     (NodeImageBuildError, "the harness's own tools failed"),
     (ToolInstallError, "the harness's own tools failed"),

@@ -17,7 +17,7 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from homelab_acceptance.errors import ConfigurationError, ProvisionError
+from homelab_acceptance.errors import MissingToolError, ProvisionError
 from homelab_acceptance.spec import Component
 
 
@@ -32,11 +32,11 @@ def find_cli(*names: str) -> str | None:
 
 
 def require_cli(component: Component, *names: str, hint: str) -> str:
-    """Like find_cli, but a missing tool is a ConfigurationError naming the component."""
+    """Like find_cli, but a missing tool is a MissingToolError naming the component."""
     found = find_cli(*names)
     if found is None:
         wanted = " or ".join(repr(name) for name in names)
-        raise ConfigurationError(
+        raise MissingToolError(
             f"component {component.name} ({component.provisioner}): no {wanted} on PATH or in "
             f"{Path(sys.executable).parent}; {hint}"
         )
