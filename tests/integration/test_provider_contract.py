@@ -127,6 +127,71 @@ def test_kubelet_and_cadvisor_metrics_are_reachable_for_prometheus(
     assert "kubelet_running_pods" in body or "kubelet_running_pod_count" in body
 
 
+def _backup_crd(group: str) -> dict[str, Any]:
+    """A namespaced custom resource type, as an operator a homelab runs (a backup tool) ships."""
+    schema = {
+        "type": "object",
+        "properties": {
+            "spec": {
+                "type": "object",
+                "properties": {"schedule": {"type": "string"}, "keep": {"type": "integer"}},
+            }
+        },
+    }
+    return {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": f"backups.{group}", "labels": {LABEL: "contract"}},
+        "spec": {
+            "group": group,
+            "scope": "Namespaced",
+            "names": {"plural": "backups", "singular": "backup", "kind": "Backup"},
+            "versions": [
+                {"name": "v1", "served": True, "storage": True,
+                 "schema": {"openAPIV3Schema": schema}}
+            ],
+        },
+    }  # fmt: skip
+
+
+def test_a_custom_resource_is_created_read_updated_and_deleted(
+    request: pytest.FixtureRequest, provider_api: k8s.ApiClient
+) -> None:
+    """What ServiceMonitors, IngressRoutes, Certificates and Flux objects need: a CRD and its
+    objects (the old debian:// node's API server crashed at the first such write)."""
+    group = f"contract-{uuid.uuid4().hex[:8]}.homelab-acceptance.invalid"
+    extensions = k8s.ApiextensionsV1Api(provider_api)
+    custom = k8s.CustomObjectsApi(provider_api)
+    extensions.create_custom_resource_definition(_backup_crd(group))
+    try:
+
+        def established() -> Observation:
+            crd = extensions.read_custom_resource_definition(f"backups.{group}")
+            conditions = {c.type: c.status for c in (crd.status.conditions or [])}
+            return Observation(conditions.get("Established") == "True", str(conditions))
+
+        wait_for(established, awaiting=f"CRD backups.{group} Established", timeout_s=60)
+        identity = request.config.stash[run_identity_key]
+        with labelled_namespace(provider_api, identity, "crd") as namespace:
+            body = {
+                "apiVersion": f"{group}/v1",
+                "kind": "Backup",
+                "metadata": {"name": "nightly"},
+                "spec": {"schedule": "0 3 * * *", "keep": 7},
+            }
+            where = (group, "v1", namespace, "backups")
+            custom.create_namespaced_custom_object(*where, body)
+            read = custom.get_namespaced_custom_object(*where, "nightly")
+            assert read["spec"] == {"schedule": "0 3 * * *", "keep": 7}
+            custom.patch_namespaced_custom_object(*where, "nightly", {"spec": {"keep": 14}})
+            assert custom.get_namespaced_custom_object(*where, "nightly")["spec"]["keep"] == 14
+            custom.delete_namespaced_custom_object(*where, "nightly")
+            left = custom.list_namespaced_custom_object(*where)["items"]
+            assert [item["metadata"]["name"] for item in left] == []
+    finally:
+        extensions.delete_custom_resource_definition(f"backups.{group}")
+
+
 def test_a_pod_from_a_local_image_serves_on_cluster_ip_dns_name_and_node_port(
     request: pytest.FixtureRequest,
     provider_cluster: Cluster,

@@ -62,7 +62,7 @@ def test_v2_without_pids_fails() -> None:
 
 
 @pytest.mark.parametrize(("provider", "level"), [("debian", Level.WARN), ("k3s", Level.OK)])
-def test_v2_is_a_warning_for_the_v1_20_node_only(provider: str, level: Level) -> None:
+def test_v2_is_a_warning_for_the_debian_node_only(provider: str, level: Level) -> None:
     assert version_finding(cgroup_mounts(V2), provider).level is level
 
 

@@ -1,5 +1,5 @@
-"""`debian://`: a single-node Kubernetes (v1.20.2) built from Debian's packages, in one Docker
-container. Runs where no container registry can be reached.
+"""`debian://`: a single-node Kubernetes (v1.34.4, built from its Go module; the rest from
+Debian's packages), in one Docker container. Runs where no container registry can be reached.
 
 URL options: `debian://?api_port=N` pins the API's host port (default: a free one, chosen at
 `up()` and kept across restarts); `nodeports=30000-30031` is the NodePort range published on

@@ -62,8 +62,7 @@ def version_finding(mounts: list[CgroupMount], provider: str) -> Finding:
     if version == 2 and provider in ("debian", "auto"):
         return warn(
             "cgroup version",
-            f"{seen}: debian:// runs Kubernetes v1.20.2, verified on cgroup v1 only "
-            "(cgroup v2 support became GA in v1.25)",
+            f"{seen}: debian:// (Kubernetes v1.34) was verified on cgroup v1 only",
             "if the node does not become Ready, boot with systemd.unified_cgroup_hierarchy=0 "
             "or use k3s://",
         )

@@ -67,7 +67,9 @@ def go_version(go: str, env: dict[str, str]) -> str:
 def content_key(program: GoProgram, go_identity: str) -> str:
     digest = hashlib.sha256(go_identity.encode() + b"\0")
     for name in ("go.mod", "go.sum"):
-        digest.update(name.encode() + b"\0" + (program.recipe_dir / name).read_bytes() + b"\0")
+        path = program.recipe_dir / name
+        # A module with no dependencies has no go.sum.
+        digest.update(name.encode() + b"\0" + (path.read_bytes() if path.exists() else b"") + b"\0")
     recipe = {
         "binaries": program.binaries,
         "ldflags": program.ldflags,

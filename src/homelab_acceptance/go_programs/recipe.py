@@ -21,10 +21,12 @@ class GoProgram:
     ldflags: tuple[str, ...] = ()
     #: Extra environment (CGO_ENABLED, GOTOOLCHAIN where a module needs a newer Go, …).
     env: dict[str, str] = field(default_factory=dict)
+    #: The folder of the wrapper modules (the packaged recipes/, unless given).
+    recipes: Path = RECIPES
 
     @property
     def recipe_dir(self) -> Path:
-        return RECIPES / self.name
+        return self.recipes / self.name
 
 
 _KUBERNETES_VERSION = "v1.34.4"
