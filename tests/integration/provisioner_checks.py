@@ -18,6 +18,7 @@ from kubernetes import client as k8s
 from homelab_acceptance.errors import ProvisionError, WaitTimeout
 from homelab_acceptance.provision.component_namespace import component_labels
 from homelab_acceptance.provision.contract import ApplyReport, Provisioner
+from homelab_acceptance.provision.settling import HOPELESS_WAITING
 
 
 def web_server_objects(namespace: str) -> tuple[str, ...]:
@@ -100,20 +101,28 @@ def assert_nothing_left(api: k8s.ApiClient, provisioner: Provisioner) -> None:
 def assert_settling_fails_with(
     api: k8s.ApiClient, provisioner: Provisioner, *reasons: str, slack_s: float = 10
 ) -> None:
-    """Apply a component that cannot settle: wait_settled must give up with a WaitTimeout within
-    the component's deadline (plus `slack_s` for its last look) naming the component and every
-    one of `reasons` (the workload, what its pods say); destroy must still leave nothing."""
+    """Apply a component that cannot settle: wait_settled must give up within the component's
+    deadline (plus `slack_s` for its last look) naming the component and every one of
+    `reasons` (the workload, what its pods say); destroy must still leave nothing. A reason
+    no wait can cure (ErrImageNeverPull) must end the wait at once, with a ProvisionError;
+    any other, at the deadline, with a WaitTimeout."""
     with applied_then_destroyed(provisioner, api):
         started = time.monotonic()
-        with pytest.raises(WaitTimeout) as raised:
+        with pytest.raises((WaitTimeout, ProvisionError)) as raised:
             provisioner.wait_settled()
         waited = time.monotonic() - started
     component = provisioner.component
     message = str(raised.value)
-    expected = (f"waiting for component {component.name} to settle", *reasons)
-    missing = [reason for reason in expected if reason not in message]
-    assert missing == [], f"{missing} not in the timeout: {message}"
     deadline = component.settle_timeout_s
+    if any(reason in HOPELESS_WAITING for reason in reasons):
+        assert isinstance(raised.value, ProvisionError), message
+        said = f"component {component.name} cannot settle"
+        assert waited < min(deadline, 15), f"gave up after {waited:.1f}s, not at once: {message}"
+    else:
+        assert isinstance(raised.value, WaitTimeout), message
+        said = f"waiting for component {component.name} to settle"
+    missing = [reason for reason in (said, *reasons) if reason not in message]
+    assert missing == [], f"{missing} not in the failure: {message}"
     assert waited < deadline + slack_s, f"gave up after {waited:.1f}s, deadline {deadline:.0f}s"
 
 

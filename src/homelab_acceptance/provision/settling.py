@@ -35,11 +35,11 @@ MIN_RUNNING_S = 3.0
 
 @dataclass(frozen=True)
 class Unsettled:
-    """A workload that has not settled: one line saying why, and whether waiting longer can
-    help (`hopeless`: the reason that says it cannot)."""
+    """A workload that has not settled: one line saying why, and whether waiting longer
+    cannot help (`hopeless`: a pod of it is in a state no wait ends)."""
 
     line: str
-    hopeless: str | None = None
+    hopeless: bool = False
 
 
 def unsettled_workloads(api: k8s.ApiClient, workloads: list[dict[str, Any]]) -> list[Unsettled]:
@@ -110,13 +110,11 @@ def _pods_of(api: k8s.ApiClient, namespace: str, workload: dict[str, Any]) -> li
     return list(k8s.CoreV1Api(api).list_namespaced_pod(namespace, label_selector=selector).items)
 
 
-def _pod_reasons(
-    api: k8s.ApiClient, namespace: str, workload: dict[str, Any]
-) -> tuple[str, str | None]:
-    """Why the workload's pods are not ready, and the first reason that waiting cannot cure."""
+def _pod_reasons(api: k8s.ApiClient, namespace: str, workload: dict[str, Any]) -> tuple[str, bool]:
+    """Why the workload's pods are not ready, and whether one is in a state no wait ends."""
     pods = _pods_of(api, namespace, workload)
     reasons = []
-    hopeless: str | None = None
+    hopeless = False
     for pod in pods:
         name = pod.metadata.name if pod.metadata else "?"
         reason = why_not_ready(pod)
@@ -124,8 +122,7 @@ def _pod_reasons(
         # A failed probe says why better than the conditions that follow from it.
         line = f"{name}: running, not ready: {failure}" if failure else f"{name}: {reason}"
         reasons.append(line)
-        if hopeless is None and _cannot_recover(pod):
-            hopeless = f"pod {namespace}/{line}"
+        hopeless = hopeless or _cannot_recover(pod)
     return "; ".join(reasons), hopeless
 
 
@@ -194,9 +191,9 @@ def wait_workloads_settled(
 
     def look() -> Observation:
         waiting = unsettled_workloads(api, workloads)
-        hopeless = next((w.hopeless for w in waiting if w.hopeless), None)
+        hopeless = next((w for w in waiting if w.hopeless), None)
         if hopeless is not None:
-            raise _CannotSettle(hopeless)
+            raise _CannotSettle(hopeless.line)
         return Observation(not waiting, "; ".join(w.line for w in waiting) or "all settled")
 
     # wait_for's 0.2 s poll: with 0.5 s, settling was noticed up to 0.51 s late (bench/
