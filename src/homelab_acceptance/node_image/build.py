@@ -83,7 +83,7 @@ def ensure_node_image(
         except ImageNotFound:
             pass
     progress(f"node image: building {tag} (cold: about 3 min on 2 cores; cached afterwards)")
-    with _build_context(binaries) as context:
+    with build_context(binaries) as context:
         _build(client, tag, base_id, context, progress)
     _remove_superseded(client, tag, progress)
     return NodeImage(tag, built=True)
@@ -107,7 +107,7 @@ def _remove_superseded(
 
 
 @contextlib.contextmanager
-def _build_context(binaries: Sequence[Path]) -> Iterator[Path]:
+def build_context(binaries: Sequence[Path]) -> Iterator[Path]:
     """The recipe with the Go-built binaries in its bin/ (hard links where the cache is on
     the same filesystem, copies otherwise), in a temporary folder."""
     with tempfile.TemporaryDirectory(prefix="homelab-node-image-") as folder:
