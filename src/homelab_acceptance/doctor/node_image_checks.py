@@ -45,8 +45,8 @@ def node_image_finding(facts: NodeImageFacts) -> Finding:
         )
     return warn(
         "node image",
-        "not built yet: the first run builds it (Kubernetes and etcd from their Go modules, "
-        "about 12 min on 2 cores, ~4 GB of Go caches; then the image, about 3 min)",
+        "not built yet: the first run builds it (about 10 min on 2 cores: Kubernetes and etcd "
+        "from their Go modules, ~4 GB of Go caches, then the image)",
         "build it ahead: homelab-acceptance node build",
     )
 
