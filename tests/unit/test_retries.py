@@ -173,9 +173,18 @@ def test_a_check_failing_every_attempt_fails_after_running_n_plus_one_times(
 def test_a_disruptive_check_is_never_retried(suite: pytest.Pytester) -> None:
     suite.makepyfile(
         test_disruptive="""
+from types import SimpleNamespace
+
 import pytest
 
 from conftest import count
+
+
+@pytest.fixture(scope="session")
+def cluster():
+    # Stands in for a cluster the harness made: a disruptive check asks for one (to skip on a
+    # cluster that is not ours), and starting a real one took minutes here.
+    return SimpleNamespace(ephemeral=True, provider="debian")
 
 
 @pytest.mark.disruptive
