@@ -1,5 +1,5 @@
 """What the helm provisioner hands to helm: the chart (local, repository, OCI) with its values in
-order, and the post-renderer's labels and port protocols."""
+order, and the post-renderer's labels."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def test_an_oci_chart_is_named_under_its_registry() -> None:
     ]  # fmt: skip
 
 
-def test_the_post_renderer_labels_every_object_and_spells_out_protocols() -> None:
+def test_the_post_renderer_labels_every_object_and_leaves_the_rest_as_written() -> None:
     manifest = """
 # Source: x/templates/svc.yaml
 apiVersion: v1
@@ -53,10 +53,8 @@ metadata: {name: reader}
 """
     service, role = yaml.safe_load_all(post_render(manifest, {"run": "r1"}))
     assert service["metadata"]["labels"] == {"app": "web", "run": "r1"}
-    assert service["spec"]["ports"] == [
-        {"port": 80, "protocol": "TCP"},
-        {"port": 53, "protocol": "UDP"},
-    ]
+    # A port without `protocol` reaches the API server as the chart wrote it.
+    assert service["spec"]["ports"] == [{"port": 80}, {"port": 53, "protocol": "UDP"}]
     assert role["metadata"]["labels"] == {"run": "r1"}
 
 

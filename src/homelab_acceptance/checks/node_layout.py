@@ -47,7 +47,9 @@ LAYOUTS = {
         listeners=(
             ExpectedListener(6443, "kube-apiserver", _API),
             ExpectedListener(10250, "kubelet", _KUBELET),
-            ExpectedListener(53, "dnsmasq", "cluster DNS, behind the kube-dns Service"),
+            ExpectedListener(
+                53, "dnsmasq", "the node's resolver for pods (CoreDNS forwards other names to it)"
+            ),
         ),
         data_dirs=(
             DataDirSource("etcd data", "etcd", "--data-dir", "/var/lib/etcd"),

@@ -76,7 +76,7 @@ class ExistingCluster(Cluster):
         try:
             ever = datetime.fromtimestamp(0, UTC)
             what = f"existing cluster at {self._server}"
-            wait_until_ready(api, node, ever, self.ready_timeout_s, what)
+            wait_until_ready(api, node, ever, self.ready_timeout_s, what, addons=False)
         except WaitTimeout as error:
             raise ClusterError(str(error)) from None
         self._version = str(k8s.VersionApi(api).get_code().git_version)
@@ -142,6 +142,7 @@ class ExistingCluster(Cluster):
                 since,
                 self.restart_timeout_s,
                 "node restart",
+                addons=False,
             )
         except WaitTimeout as error:
             raise ClusterError(str(error)) from None

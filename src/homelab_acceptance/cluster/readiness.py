@@ -1,5 +1,7 @@
 """Readiness of a cluster, as a user would judge it: the API answers /readyz, the node is Ready
-with a heartbeat newer than the (re)start, and the default ServiceAccount exists.
+with a heartbeat newer than the (re)start, the default ServiceAccount exists, and (for a
+cluster the harness starts) the add-ons in kube-system are available: CoreDNS answers names
+and the local-path provisioner binds volumes only once their pods are ready.
 
 One log line is not readiness (testcontainers' K3S module waits on exactly that), and a Ready
 condition from before a restart is stale: it stays True for the node-monitor grace period.
@@ -46,15 +48,42 @@ def default_service_account_exists(api: k8s.ApiClient) -> Observation:
     return Observation("default" in names, f"ServiceAccounts in default: {names}")
 
 
+def kube_system_deployments_available(api: k8s.ApiClient) -> Observation:
+    deployments = k8s.AppsV1Api(api).list_namespaced_deployment("kube-system").items
+    counts = {
+        str(d.metadata.name): (
+            (d.status.available_replicas or 0) if d.status else 0,
+            (d.spec.replicas if d.spec and d.spec.replicas is not None else 1),
+        )
+        for d in deployments
+        if d.metadata
+    }
+    seen = ", ".join(f"{name} {have}/{want}" for name, (have, want) in sorted(counts.items()))
+    available = bool(counts) and all(have >= want for have, want in counts.values())
+    return Observation(available, f"available: {seen or 'no Deployments yet'}")
+
+
 def wait_until_ready(
-    api: k8s.ApiClient, node_name: str, since: datetime, timeout_s: float, what: str
+    api: k8s.ApiClient,
+    node_name: str,
+    since: datetime,
+    timeout_s: float,
+    what: str,
+    *,
+    addons: bool = True,
 ) -> None:
-    """Return when the cluster is ready for workloads, or raise WaitTimeout naming the step."""
+    """Return when the cluster is ready for workloads, or raise WaitTimeout naming the step.
+    `addons=False` skips kube-system's Deployments (a cluster the harness did not make may
+    run its add-ons elsewhere)."""
     steps: list[tuple[str, Any]] = [
         ("the API server's /readyz", lambda: api_answers_readyz(api)),
         (f"node {node_name} Ready", lambda: node_ready_since(api, node_name, since)),
         ("the default ServiceAccount", lambda: default_service_account_exists(api)),
     ]
+    if addons:
+        steps.append(
+            ("kube-system's Deployments available", lambda: kube_system_deployments_available(api))
+        )
     deadline = time.monotonic() + timeout_s
     for awaiting, look in steps:
         remaining = max(1.0, deadline - time.monotonic())

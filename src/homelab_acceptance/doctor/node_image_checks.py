@@ -11,7 +11,7 @@ import docker
 from homelab_acceptance.docker.base_image import MADE_BASE, PRESENT_BASE
 from homelab_acceptance.doctor.findings import Finding, fail, ok, warn
 from homelab_acceptance.go_programs import cache_entry
-from homelab_acceptance.node_image.build import NODE_PROGRAMS, REPOSITORY, content_key
+from homelab_acceptance.node_image.build import IMAGE_PROGRAMS, REPOSITORY, content_key
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ def gather_node_image(client: docker.DockerClient, provider: str, k3s_image: str
         return NodeImageFacts(provider, None, False, None, has_mmdebstrap)
     # The key names the Go-built binaries' cache entries, built or not: computing it builds
     # nothing (an image of this key exists only once they were built).
-    binaries = [cache_entry(program) for program in NODE_PROGRAMS]
+    binaries = [cache_entry(program) for program in IMAGE_PROGRAMS]
     tag = f"{REPOSITORY}:{content_key(str(client.images.get(base).id), binaries)}"
     return NodeImageFacts(provider, tag, _present(client, tag), base, has_mmdebstrap)
 

@@ -5,6 +5,20 @@ is cached by a content key (the recipe's files, the packages, the flags, the Go 
 a second setup finds it in well under a second; a cold one shows progress for its minutes."""
 
 from homelab_acceptance.go_programs.build import built_program, cache_entry
-from homelab_acceptance.go_programs.recipe import ETCD, KUBERNETES, GoProgram
+from homelab_acceptance.go_programs.recipe import (
+    COREDNS,
+    ETCD,
+    KUBERNETES,
+    LOCAL_PATH_PROVISIONER,
+    GoProgram,
+)
 
-__all__ = ["ETCD", "KUBERNETES", "GoProgram", "built_program", "cache_entry"]
+__all__ = [
+    "COREDNS",
+    "ETCD",
+    "KUBERNETES",
+    "LOCAL_PATH_PROVISIONER",
+    "GoProgram",
+    "built_program",
+    "cache_entry",
+]

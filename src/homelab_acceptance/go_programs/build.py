@@ -132,7 +132,10 @@ def _build_env(program: GoProgram) -> dict[str, str]:
     # The machine's own Go, unless the recipe names another (GOTOOLCHAIN=go1.27.3, fetched
     # from the module proxy): a toolchain line in a module must not pick one silently.
     env.setdefault("GOTOOLCHAIN", "local")
-    env["GOFLAGS"] = "-mod=readonly"
+    # The machine's GOFLAGS are kept (e.g. -buildvcs=false), but the module mode is ours: a
+    # build may only use the modules go.sum records.
+    kept = [flag for flag in env.get("GOFLAGS", "").split() if not flag.startswith("-mod=")]
+    env["GOFLAGS"] = " ".join([*kept, "-mod=readonly"])
     env.update(program.env)
     return env
 

@@ -75,3 +75,25 @@ ETCD = GoProgram(
     ldflags=("-s", "-w"),
     env={"CGO_ENABLED": "0"},
 )
+
+#: CoreDNS as K3S runs it (a Deployment in kube-system behind the kube-dns Service): v1.14.1,
+#: the version K3S's release-1.34 branch ships since k3s-io/k3s#13609. Its Makefile stamps the
+#: commit; a module build has none, so the version stands in for it.
+COREDNS = GoProgram(
+    name="coredns",
+    version="v1.14.1",
+    binaries={"github.com/coredns/coredns": "coredns"},
+    ldflags=("-s", "-w", "-X github.com/coredns/coredns/coremain.GitCommit=v1.14.1"),
+    env={"CGO_ENABLED": "0"},
+)
+
+#: K3S's local-path provisioner (a Deployment in kube-system, helper pods for each volume):
+#: v0.0.30, the newest release the module proxy serves here. Its scripts/build stamps the
+#: version into main.VERSION.
+LOCAL_PATH_PROVISIONER = GoProgram(
+    name="local-path-provisioner",
+    version="v0.0.30",
+    binaries={"github.com/rancher/local-path-provisioner": "local-path-provisioner"},
+    ldflags=("-s", "-w", "-X main.VERSION=v0.0.30"),
+    env={"CGO_ENABLED": "0"},
+)

@@ -2,10 +2,8 @@
 named after the component with the helm CLI, always against the cluster's own kubeconfig.
 
 Helm 4 applies server-side, which is what makes "a second apply changes nothing" observable
-(an unchanged object keeps its resourceVersion). On Kubernetes before 1.24 server-side apply
-rejects ports that omit `protocol`, as most charts do; rather than fall back to client-side
-apply here and server-side on the homelab, a post-renderer (`helm_post_render`) spells the
-protocols out, and labels every object with the run and the component on the way."""
+(an unchanged object keeps its resourceVersion). A post-renderer (`helm_post_render`) labels
+every object with the run and the component on the way."""
 
 from __future__ import annotations
 

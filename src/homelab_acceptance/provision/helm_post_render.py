@@ -1,8 +1,9 @@
 """The helm provisioner's post-renderer (run by Helm as a `postrenderer/v1` plugin): labels
 every rendered object with the run and the component, so `homelab-acceptance clean` and the
-tests find what a release made, and spells out the port protocols that server-side apply on
-Kubernetes before 1.24 cannot default. Reads the manifest on stdin, writes it to stdout;
-its arguments are the labels, `key=value` each."""
+tests find what a release made. Reads the manifest on stdin, writes it to stdout; its
+arguments are the labels, `key=value` each. Nothing else is changed: ports without `protocol`
+go to the API server as the chart wrote them (server-side apply defaults them since
+Kubernetes 1.24)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ from typing import Any
 
 import yaml
 
-from homelab_acceptance.provision.manifest_defaults import with_default_protocols
 from homelab_acceptance.provision.yaml_strings import dump_all
 
 
@@ -20,10 +20,9 @@ def post_render(manifest: str, labels: dict[str, str]) -> str:
     documents = [d for d in yaml.safe_load_all(manifest) if isinstance(d, dict)]
     rendered: list[dict[str, Any]] = []
     for document in documents:
-        completed = with_default_protocols(document)
-        metadata = completed.setdefault("metadata", {})
+        metadata = document.setdefault("metadata", {})
         metadata["labels"] = {**(metadata.get("labels") or {}), **labels}
-        rendered.append(completed)
+        rendered.append(document)
     return dump_all(rendered)
 
 

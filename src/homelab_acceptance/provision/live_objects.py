@@ -16,7 +16,6 @@ from kubernetes.dynamic.exceptions import NotFoundError
 from homelab_acceptance.errors import ProvisionError
 from homelab_acceptance.kube.client import api_client_for
 from homelab_acceptance.provision.contract import ApplyReport
-from homelab_acceptance.provision.manifest_defaults import with_default_protocols
 from homelab_acceptance.spec import Component
 
 FIELD_MANAGER = "homelab-acceptance"
@@ -71,7 +70,7 @@ class LiveObjects:
         extra = {"dry_run": "All"} if dry_run else {}
         try:
             applied = self.dynamic().server_side_apply(
-                self.resource(obj), body=with_default_protocols(obj),
+                self.resource(obj), body=obj,
                 namespace=self.namespace_of(obj), field_manager=FIELD_MANAGER,
                 force_conflicts=True, **extra,
             )  # fmt: skip
