@@ -28,6 +28,7 @@ if TYPE_CHECKING:
         ProvisionError,
         StackSpecError,
         ToolInstallError,
+        WaitHopeless,
         WaitTimeout,
     )
     from homelab_acceptance.kube.pods import exec_in_pod
@@ -64,6 +65,7 @@ _WHERE = {
             "ProvisionError",
             "StackSpecError",
             "ToolInstallError",
+            "WaitHopeless",
             "WaitTimeout",
         )
     },
@@ -88,6 +90,7 @@ __all__ = [
     "Stack",
     "StackSpecError",
     "ToolInstallError",
+    "WaitHopeless",
     "WaitTimeout",
     "exec_in_pod",
     "load_stack",

@@ -10,6 +10,7 @@
     ├── GoBuildError            a program could not be built from its Go module
     ├── ToolInstallError        helm and kubectl could not be installed (tools install)
     ├── WaitTimeout             a condition did not hold by its deadline (what, last seen)
+    │   └── WaitHopeless        a look saw a state no wait ends: given up before the deadline
     ├── ClusterError            a cluster could not be started, restarted or used
     │   └── PortTakenError      a host port the cluster needs is in use
     └── ProvisionError          a component could not be applied or removed (which object, why)
@@ -64,6 +65,16 @@ class ToolInstallError(HomelabAcceptanceError):
 
 class WaitTimeout(HomelabAcceptanceError):
     """A condition awaited with a deadline did not hold in time."""
+
+
+class WaitHopeless(WaitTimeout):
+    """A look saw a state no wait ends (`Observation.hopeless`): the wait gave up before its
+    deadline, with what it saw and how long it had waited."""
+
+    def __init__(self, message: str, seen: str, waited_s: float) -> None:
+        super().__init__(message)
+        self.seen = seen
+        self.waited_s = waited_s
 
 
 class ClusterError(HomelabAcceptanceError):

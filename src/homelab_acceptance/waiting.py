@@ -20,7 +20,7 @@ from docker.errors import DockerException
 from kubernetes.client.exceptions import ApiException
 from kubernetes.dynamic.exceptions import DynamicApiError
 
-from homelab_acceptance.errors import HomelabAcceptanceError, WaitTimeout
+from homelab_acceptance.errors import HomelabAcceptanceError, WaitHopeless, WaitTimeout
 
 log = logging.getLogger(__name__)
 
@@ -42,10 +42,13 @@ TRANSIENT: tuple[type[BaseException], ...] = (
 
 @dataclass(frozen=True)
 class Observation:
-    """What one look at the awaited condition found."""
+    """What one look at the awaited condition found. `hopeless`: what it saw cannot turn
+    into the condition however long one waits (an image that is never pulled, a container
+    crash-looping): the wait gives up at once rather than at its deadline."""
 
     satisfied: bool
     seen: str
+    hopeless: bool = False
 
 
 @dataclass(frozen=True)
@@ -90,7 +93,8 @@ def wait_for(
 ) -> Observation:
     """Call `look` until it is satisfied, or raise WaitTimeout naming what was awaited and
     what was last seen. A TRANSIENT exception from `look` counts as an unsatisfied look (the
-    thing may simply not answer yet) and its text becomes what was last seen.
+    thing may simply not answer yet) and its text becomes what was last seen. A hopeless look
+    raises WaitHopeless at once.
 
     While it waits longer than the installed heartbeat's interval, it tells the heartbeat
     what it awaits and what it last saw, once per interval; `heartbeat=False` keeps a wait
@@ -108,6 +112,13 @@ def wait_for(
             return observation
         last_seen = observation.seen
         now = time.monotonic()
+        if observation.hopeless:
+            raise WaitHopeless(
+                f"gave up waiting for {awaiting} after {now - started:.0f}s of "
+                f"{timeout_s:.0f}s: {_one_line(last_seen)}",
+                seen=last_seen,
+                waited_s=now - started,
+            )
         if now >= deadline:
             raise WaitTimeout(
                 f"timed out after {timeout_s:.0f}s waiting for {awaiting}; last seen: "

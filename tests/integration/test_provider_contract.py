@@ -212,25 +212,56 @@ def test_a_pod_from_a_local_image_serves_on_cluster_ip_dns_name_and_node_port(
         assert requests.get(f"http://{host}:{port}/", timeout=5).text.strip() == HELLO
 
 
-def _keeper_pod(claim: str, image: str) -> dict[str, Any]:
-    return {
-        "apiVersion": "v1",
-        "kind": "Pod",
-        "metadata": {"name": "keeper"},
-        "spec": {
-            "terminationGracePeriodSeconds": 0,
-            "containers": [
-                {
-                    "name": "keeper",
-                    "image": image,
-                    "imagePullPolicy": "Never",
-                    "command": ["sleep", "3600"],
-                    "volumeMounts": [{"name": "data", "mountPath": "/data"}],
-                }
-            ],
-            "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": claim}}],
-        },
-    }
+def _sleeper_pod(name: str, image: str, claim: str | None = None) -> dict[str, Any]:
+    """A pod that sleeps, from a local image; with `claim`, the claim mounted at /data."""
+    container: dict[str, Any] = {
+        "name": name, "image": image, "imagePullPolicy": "Never", "command": ["sleep", "3600"],
+    }  # fmt: skip
+    spec: dict[str, Any] = {"terminationGracePeriodSeconds": 0, "containers": [container]}
+    if claim is not None:
+        container["volumeMounts"] = [{"name": "data", "mountPath": "/data"}]
+        spec["volumes"] = [{"name": "data", "persistentVolumeClaim": {"claimName": claim}}]
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name}, "spec": spec}
+
+
+def test_cluster_dns_is_coredns_and_answers_for_services_and_the_node(
+    request: pytest.FixtureRequest, provider_api: k8s.ApiClient, provider_busybox: str
+) -> None:
+    """As on K3S: the kube-dns Service is served by the pods of Deployment kube-system/coredns,
+    which answer for Services and for the node's own name (K3S's NodeHosts), and say NXDOMAIN
+    for a Service that does not exist."""
+    core = k8s.CoreV1Api(provider_api)
+    slices = k8s.DiscoveryV1Api(provider_api).list_namespaced_endpoint_slice(
+        "kube-system", label_selector="kubernetes.io/service-name=kube-dns"
+    )
+    serving = [
+        endpoint.target_ref.name
+        for piece in slices.items
+        for endpoint in piece.endpoints or []
+        if endpoint.target_ref and endpoint.conditions and endpoint.conditions.ready
+    ]
+    assert serving, "no ready endpoint behind kube-system/kube-dns"
+    assert all(name.startswith("coredns-") for name in serving), serving
+    node = core.list_node().items[0]
+    assert node.metadata is not None
+    assert node.status is not None
+    node_ip = next(a.address for a in node.status.addresses or [] if a.type == "InternalIP")
+    kubernetes_ip = core.read_namespaced_service("kubernetes", "default").spec.cluster_ip
+    identity = request.config.stash[run_identity_key]
+    with labelled_namespace(provider_api, identity, "dns") as namespace:
+        core.create_namespaced_pod(namespace, _sleeper_pod("asker", provider_busybox))
+        wait_pod_running(provider_api, namespace, "asker")
+        for name, address in (
+            ("kubernetes.default.svc.cluster.local", kubernetes_ip),
+            (str(node.metadata.name), node_ip),
+        ):
+            code, output = exec_in_pod(provider_api, namespace, "asker", ["nslookup", name])
+            assert code == 0, (name, output)
+            assert f"Address: {address}" in output, (name, output)
+        missing = "no-such-service.default.svc.cluster.local"
+        code, output = exec_in_pod(provider_api, namespace, "asker", ["nslookup", missing])
+        assert code != 0, output
+        assert "NXDOMAIN" in output, output
 
 
 def _restarted_and_ready(core: k8s.CoreV1Api, namespace: str) -> Observation:
@@ -263,7 +294,7 @@ def test_zz_a_pvc_binds_and_its_data_survives_a_node_restart(
                 ),
             ),
         )
-        core.create_namespaced_pod(namespace, _keeper_pod("data", provider_busybox))
+        core.create_namespaced_pod(namespace, _sleeper_pod("keeper", provider_busybox, "data"))
         wait_pod_running(provider_api, namespace, "keeper")
         claim = core.read_namespaced_persistent_volume_claim("data", namespace)
         assert claim.status is not None

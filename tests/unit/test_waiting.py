@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 
 from homelab_acceptance import waiting
-from homelab_acceptance.errors import WaitTimeout
+from homelab_acceptance.errors import WaitHopeless, WaitTimeout
 from homelab_acceptance.pytest_plugin.session_state import HEARTBEAT_ENV
 from homelab_acceptance.waiting import Observation, heartbeats, wait_for
 
@@ -36,6 +36,21 @@ def test_timeout_names_what_was_awaited_and_what_was_last_seen() -> None:
     assert "waiting for pod x" in message
     assert "last seen: phase Pending" in message
     assert "\n" not in message
+
+
+def test_a_hopeless_look_ends_the_wait_at_once_with_what_it_saw() -> None:
+    looks = itertools.count()
+
+    def look() -> Observation:
+        n = next(looks)
+        return Observation(False, f"look {n}: ErrImageNeverPull", hopeless=n >= 1)
+
+    with pytest.raises(WaitHopeless) as raised:
+        wait_for(look, awaiting="pod x", timeout_s=300, poll_s=0.01)
+    assert next(looks) == 2  # the second look was the last
+    assert raised.value.seen == "look 1: ErrImageNeverPull"
+    assert raised.value.waited_s < 300
+    assert str(raised.value).startswith("gave up waiting for pod x after 0s of 300s: look 1")
 
 
 def test_a_bug_while_looking_propagates_at_once() -> None:

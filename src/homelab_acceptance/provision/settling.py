@@ -4,7 +4,6 @@ settled, the component's Services must reach its pods (provision/service_wiring.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,7 +11,7 @@ from typing import Any
 
 from kubernetes import client as k8s
 
-from homelab_acceptance.errors import ProvisionError
+from homelab_acceptance.errors import ProvisionError, WaitHopeless
 from homelab_acceptance.kube.client import api_client_for
 from homelab_acceptance.kube.pods import last_probe_failure, why_not_ready
 from homelab_acceptance.provision.service_wiring import service_wiring_problems
@@ -62,11 +61,14 @@ def unsettled_workloads(api: k8s.ApiClient, workloads: list[dict[str, Any]]) -> 
         else:
             job = batch.read_namespaced_job_status(name, namespace).status
             problem = None if job is not None and (job.succeeded or 0) >= 1 else "not complete"
+        pods = None
         if problem is None and kind != "Job":
-            problem = _just_started(api, namespace, workload)
+            pods = _pods_of(api, namespace, workload)
+            problem = _just_started(pods)
         if problem is not None:
-            pods, hopeless = _pod_reasons(api, namespace, workload)
-            line = f"{kind} {namespace}/{name}: {problem}" + (f" ({pods})" if pods else "")
+            pods = _pods_of(api, namespace, workload) if pods is None else pods
+            reasons, hopeless = _pod_reasons(api, pods)
+            line = f"{kind} {namespace}/{name}: {problem}" + (f" ({reasons})" if reasons else "")
             waiting.append(Unsettled(line, hopeless))
     return waiting
 
@@ -83,12 +85,12 @@ def _rollout_problem(workload: Any) -> str | None:
     return None
 
 
-def _just_started(api: k8s.ApiClient, namespace: str, workload: dict[str, Any]) -> str | None:
+def _just_started(pods: list[Any]) -> str | None:
     """A ready workload whose container started less than MIN_RUNNING_S ago has not settled:
     without a readiness probe a container is ready the moment it starts, and one OOM-killed
     or crashing at start would pass for settled (what Deployments' minReadySeconds is for)."""
     now = datetime.now(UTC)
-    for pod in _pods_of(api, namespace, workload):
+    for pod in pods:
         for container in (pod.status.container_statuses if pod.status else None) or []:
             running = container.state.running if container.state else None
             if running is None or running.started_at is None:
@@ -110,9 +112,8 @@ def _pods_of(api: k8s.ApiClient, namespace: str, workload: dict[str, Any]) -> li
     return list(k8s.CoreV1Api(api).list_namespaced_pod(namespace, label_selector=selector).items)
 
 
-def _pod_reasons(api: k8s.ApiClient, namespace: str, workload: dict[str, Any]) -> tuple[str, bool]:
+def _pod_reasons(api: k8s.ApiClient, pods: list[Any]) -> tuple[str, bool]:
     """Why the workload's pods are not ready, and whether one is in a state no wait ends."""
-    pods = _pods_of(api, namespace, workload)
     reasons = []
     hopeless = False
     for pod in pods:
@@ -165,10 +166,6 @@ def workloads_in_namespace(api: k8s.ApiClient, namespace: str) -> list[dict[str,
     return workloads
 
 
-class _CannotSettle(Exception):
-    """Raised out of a settle wait (not a transient error: it ends the wait at once)."""
-
-
 def wait_namespace_settled(kubeconfig: Path, component: Component) -> None:
     """Wait until every workload in the component's namespace has settled; for provisioners
     whose tool does not tell which objects it made (helm, ansible, opentofu). A namespace with
@@ -193,24 +190,23 @@ def wait_workloads_settled(
         waiting = unsettled_workloads(api, workloads)
         hopeless = next((w for w in waiting if w.hopeless), None)
         if hopeless is not None:
-            raise _CannotSettle(hopeless.line)
+            return Observation(False, hopeless.line, hopeless=True)
         return Observation(not waiting, "; ".join(w.line for w in waiting) or "all settled")
 
     # wait_for's 0.2 s poll: with 0.5 s, settling was noticed up to 0.51 s late (bench/
     # readiness.py; target 0.5 s). A look costs one status read per workload, plus a pod list
     # (and the events of pods failing a probe) only for workloads not settled yet.
-    started = time.monotonic()
     try:
         wait_for(
             look,
             awaiting=f"component {component.name} to settle",
             timeout_s=component.settle_timeout_s,
         )
-    except _CannotSettle as hopeless:
+    except WaitHopeless as hopeless:
         # Said at once: waiting out the settle deadline would only delay the same answer.
         raise ProvisionError(
             f"component {component.name} cannot settle (gave up after "
-            f"{time.monotonic() - started:.0f}s of {component.settle_timeout_s:.0f}s): {hopeless}"
+            f"{hopeless.waited_s:.0f}s of {component.settle_timeout_s:.0f}s): {hopeless.seen}"
         ) from None
     namespaces = {str(w["metadata"]["namespace"]) for w in workloads} | {component.namespace}
     problems = [p for ns in sorted(namespaces) for p in service_wiring_problems(api, ns)]
