@@ -251,14 +251,16 @@ def test_cluster_dns_is_coredns_and_answers_for_services_and_the_node(
     with labelled_namespace(provider_api, identity, "dns") as namespace:
         core.create_namespaced_pod(namespace, _sleeper_pod("asker", provider_busybox))
         wait_pod_running(provider_api, namespace, "asker")
+        # Fully qualified (a trailing dot): busybox's nslookup tries every search domain
+        # otherwise, and fails if any of them is NXDOMAIN.
         for name, address in (
-            ("kubernetes.default.svc.cluster.local", kubernetes_ip),
-            (str(node.metadata.name), node_ip),
+            ("kubernetes.default.svc.cluster.local.", kubernetes_ip),
+            (f"{node.metadata.name}.", node_ip),
         ):
             code, output = exec_in_pod(provider_api, namespace, "asker", ["nslookup", name])
             assert code == 0, (name, output)
             assert f"Address: {address}" in output, (name, output)
-        missing = "no-such-service.default.svc.cluster.local"
+        missing = "no-such-service.default.svc.cluster.local."
         code, output = exec_in_pod(provider_api, namespace, "asker", ["nslookup", missing])
         assert code != 0, output
         assert "NXDOMAIN" in output, output

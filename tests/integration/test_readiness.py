@@ -15,6 +15,7 @@ from homelab_acceptance.cluster.readiness import (
     node_ready_since,
 )
 from homelab_acceptance.pytest_plugin.session_state import run_identity_key
+from homelab_acceptance.run_identity import LABEL
 
 
 def test_a_ready_cluster_passes_every_look(cluster: DebianCluster, kube_api: k8s.ApiClient) -> None:
@@ -51,7 +52,7 @@ def test_kube_system_deployments_are_awaited_and_one_unavailable_is_named(
     apps = k8s.AppsV1Api(kube_api)
     identity = request.config.stash[run_identity_key]
     name = f"never-available-{identity.run_id}"
-    labels = {**identity.labels(), "app": name}
+    labels = {LABEL: identity.run_id, "app": name}
     container = k8s.V1Container(
         name="absent", image="homelab-acceptance.local/absent:never", image_pull_policy="Never"
     )
