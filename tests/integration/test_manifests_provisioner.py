@@ -1,5 +1,6 @@
 """The manifests provisioner against the real node: apply, settle, idempotence, drift, destroy;
-and a component that cannot settle is reported with its reason within its deadline."""
+and a component that cannot settle is reported with its reason within its deadline; a component
+that ships its own CustomResourceDefinition and objects of it."""
 
 from __future__ import annotations
 
@@ -99,3 +100,54 @@ def test_services_that_reach_no_pod_are_named_once_the_component_settles(
     ) in message
     # Named when the Deployment has settled, not at the end of the settle deadline.
     assert took < provisioner.component.settle_timeout_s / 2, f"took {took:.1f}s"
+
+
+def test_a_component_that_ships_its_crd_and_an_object_of_it_is_applied_and_destroyed(
+    request: pytest.FixtureRequest, cluster: Cluster, kube_api: k8s.ApiClient
+) -> None:
+    """The definition and its object in one apply (the object cannot be applied before the
+    API serves its kind); idempotent, drift-free, and both gone after destroy."""
+    identity = request.config.stash[run_identity_key]
+    namespace = f"hla-crd-{identity.run_id}"
+    crd = "backupschedules.homelab-acceptance.test"
+    provisioner = provisioner_for("manifests")(
+        cluster, component("crd-shipping", namespace), identity
+    )
+    custom = k8s.CustomObjectsApi(kube_api)
+    with applied_then_destroyed(provisioner, kube_api) as first:
+        assert set(first.changes) == {
+            f"Namespace {namespace}: created",
+            f"CustomResourceDefinition {crd}: created",
+            f"BackupSchedule {namespace}/nightly: created",
+        }
+        provisioner.wait_settled()
+        nightly = custom.get_namespaced_custom_object(
+            "homelab-acceptance.test", "v1", namespace, "backupschedules", "nightly"
+        )
+        assert nightly["spec"] == {"schedule": "0 3 * * *", "keep": 7}
+        assert_applied_idempotently(provisioner, first)
+    definitions = k8s.ApiextensionsV1Api(kube_api).list_custom_resource_definition().items
+    assert crd not in [d.metadata.name for d in definitions if d.metadata]
+
+
+def test_an_object_of_a_kind_no_definition_serves_is_one_clear_error(
+    request: pytest.FixtureRequest, cluster: Cluster, tmp_path: Path
+) -> None:
+    (tmp_path / "monitor.yaml").write_text(
+        "apiVersion: monitoring.coreos.com/v1\nkind: ServiceMonitor\nmetadata: {name: web}\n"
+    )
+    identity = request.config.stash[run_identity_key]
+    orphan = Component(
+        name="orphan", provisioner="manifests", source=tmp_path,
+        namespace=f"hla-orphan-{identity.run_id}",
+    )  # fmt: skip
+    provisioner = provisioner_for("manifests")(cluster, orphan, identity)
+    try:
+        with pytest.raises(ProvisionError) as raised:
+            provisioner.apply()
+    finally:
+        provisioner.destroy()
+    assert str(raised.value) == (
+        "component orphan: the API serves no kind ServiceMonitor in monitoring.coreos.com/v1 "
+        "(for ServiceMonitor web): is its CustomResourceDefinition part of the stack?"
+    )

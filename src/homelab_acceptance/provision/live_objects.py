@@ -11,12 +11,13 @@ from typing import Any
 
 from kubernetes.client.exceptions import ApiException
 from kubernetes.dynamic import DynamicClient
-from kubernetes.dynamic.exceptions import NotFoundError
+from kubernetes.dynamic.exceptions import NotFoundError, ResourceNotFoundError
 
-from homelab_acceptance.errors import ProvisionError
+from homelab_acceptance.errors import ProvisionError, WaitTimeout
 from homelab_acceptance.kube.client import api_client_for
 from homelab_acceptance.provision.contract import ApplyReport
 from homelab_acceptance.spec import Component
+from homelab_acceptance.waiting import Observation, wait_for
 
 FIELD_MANAGER = "homelab-acceptance"
 VOLATILE_METADATA = ("managedFields", "resourceVersion", "generation", "creationTimestamp", "uid")
@@ -43,7 +44,36 @@ class LiveObjects:
         return self._dynamic_client
 
     def resource(self, obj: dict[str, Any]) -> Any:
-        return self.dynamic().resources.get(api_version=obj["apiVersion"], kind=obj["kind"])
+        try:
+            return self.dynamic().resources.get(api_version=obj["apiVersion"], kind=obj["kind"])
+        except ResourceNotFoundError:
+            raise _KindNotServed(
+                f"component {self.component.name}: the API serves no kind {obj['kind']} in "
+                f"{obj['apiVersion']} (for {describe(obj)}): is its CustomResourceDefinition "
+                "part of the stack?"
+            ) from None
+
+    def await_served(self, definition: dict[str, Any]) -> None:
+        """Wait until a just-applied CustomResourceDefinition is established, so that objects
+        of its kind can be applied next; a definition whose names the API refused is said at
+        once."""
+        name = definition["metadata"]["name"]
+
+        def look() -> Observation:
+            live = self.get(definition) or {}
+            conditions = {c["type"]: c for c in (live.get("status") or {}).get("conditions") or []}
+            established = conditions.get("Established", {})
+            refused = conditions.get("NamesAccepted", {}).get("status") == "False"
+            named = conditions.get("NamesAccepted", {}) if refused else established
+            seen = f"{named.get('type', 'Established')}={named.get('status', 'not yet')}"
+            seen += f" ({named['message']})" if named.get("message") else ""
+            return Observation(established.get("status") == "True", seen, hopeless=refused)
+
+        try:
+            wait_for(look, awaiting=f"CustomResourceDefinition {name} established", timeout_s=60)
+        except WaitTimeout as error:
+            raise ProvisionError(f"component {self.component.name}: {error}") from None
+        self.dynamic().resources.invalidate_cache()
 
     def namespace_of(self, obj: dict[str, Any]) -> str | None:
         """The object's namespace (set on `obj` when it had none), None when cluster-scoped."""
@@ -52,12 +82,13 @@ class LiveObjects:
         return str(obj["metadata"].setdefault("namespace", self.component.namespace))
 
     def get(self, obj: dict[str, Any]) -> dict[str, Any] | None:
-        """The live object, or None when there is none."""
+        """The live object, or None when there is none (also when its kind is no longer served:
+        its definition was deleted)."""
         try:
             found = self.dynamic().get(
                 self.resource(obj), obj["metadata"]["name"], self.namespace_of(obj)
             )
-        except NotFoundError:
+        except (NotFoundError, _KindNotServed):
             return None
         live: dict[str, Any] = found.to_dict()
         return live
@@ -94,14 +125,20 @@ class LiveObjects:
         return None
 
     def delete(self, obj: dict[str, Any]) -> None:
-        """Delete the object; one already gone is fine."""
+        """Delete the object; one already gone (or whose kind is gone) is fine."""
         try:
             self.dynamic().delete(
                 self.resource(obj), obj["metadata"]["name"], self.namespace_of(obj)
             )
+        except _KindNotServed:
+            return
         except (NotFoundError, ApiException) as error:
             if getattr(error, "status", 404) != 404:
                 raise
+
+
+class _KindNotServed(ProvisionError):
+    """An object's kind is not served by the API (no CustomResourceDefinition defines it)."""
 
 
 class ApplyTally:

@@ -79,6 +79,8 @@ class ManifestsProvisioner(Provisioner):
             before = self._live.resource_version(obj)
             after = self._live.server_side_apply(obj)["metadata"]["resourceVersion"]
             tally.record(obj, before, after)
+            if obj["kind"] == "CustomResourceDefinition":
+                self._live.await_served(obj)  # its objects may come next
         return tally.report()
 
     def wait_settled(self) -> None:
