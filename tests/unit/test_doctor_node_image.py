@@ -37,9 +37,9 @@ def test_no_base_and_no_mmdebstrap_fails() -> None:
 
 
 def test_a_missing_k3s_image_warns_and_the_probe_uses_the_base() -> None:
-    facts = NodeImageFacts("k3s", "rancher/k3s:v1.31.4-k3s1", False, BASE)
+    facts = NodeImageFacts("k3s", "rancher/k3s:v1.34.4-k3s1", False, BASE)
     assert node_image_finding(facts).level is Level.WARN
     assert probe_image(facts) == BASE
-    present = NodeImageFacts("k3s", "rancher/k3s:v1.31.4-k3s1", True, None)
+    present = NodeImageFacts("k3s", "rancher/k3s:v1.34.4-k3s1", True, None)
     assert node_image_finding(present).level is Level.OK
     assert probe_image(present) is None

@@ -33,7 +33,7 @@ def test_the_repositorys_config_is_valid() -> None:
         (("servers: 1", "servers: 3"), ":7: servers: expected 1"),
         (("agents: 0", "agents: two"), ":8: agents: expected a whole number, got 'two'"),
         (
-            ("image: rancher/k3s:v1.31.4-k3s1", "image: rancher/k3s:latest"),
+            ("image: rancher/k3s:v1.34.4-k3s1", "image: rancher/k3s:latest"),
             ":9: image: pin an exact tag",
         ),
         (("hostIP: 127.0.0.1", "hostIP: 0.0.0.0"), ":12: kubeAPI.hostIP: must be 127.0.0.1"),

@@ -27,7 +27,7 @@ from homelab_acceptance.cluster.node_container import NodeContainerSpec
 from homelab_acceptance.errors import ClusterError, ConfigurationError
 from homelab_acceptance.run_identity import RunIdentity
 
-DEFAULT_IMAGE = "rancher/k3s:v1.31.4-k3s1"
+DEFAULT_IMAGE = "rancher/k3s:v1.34.4-k3s1"
 STATE_DIR = "/var/lib/rancher/k3s"
 AIRGAP_DIR = f"{STATE_DIR}/agent/images"
 AIRGAP_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.zst", ".tar.lz4", ".tar.bz2")

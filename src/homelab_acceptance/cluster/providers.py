@@ -1,5 +1,5 @@
 """Cluster specs are URLs, in the manner of testinfra's host specs: `debian://`,
-`k3s://?image=rancher/k3s:v1.31.4-k3s1`, `k3d://k3d-config.yaml`,
+`k3s://?image=rancher/k3s:v1.34.4-k3s1`, `k3d://k3d-config.yaml`,
 `kubeconfig://~/.kube/config?context=homelab`, or `auto`. A small registry maps each scheme to
 the class that serves it (imported only when asked for) and to the options it accepts."""
 
