@@ -1,5 +1,5 @@
 """The image the node runs: for debian:// the node image cached under its content key (else the
-first run builds it, about 15 minutes), for k3s:// the pinned rancher/k3s image loaded."""
+first run builds it, about 12 minutes), for k3s:// the pinned rancher/k3s image loaded."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import docker
 
 from homelab_acceptance.docker.base_image import MADE_BASE, PRESENT_BASE
 from homelab_acceptance.doctor.findings import Finding, fail, ok, warn
+from homelab_acceptance.errors import GoBuildError
 from homelab_acceptance.go_programs import cache_entry
 from homelab_acceptance.node_image.build import IMAGE_PROGRAMS, REPOSITORY, content_key
 
@@ -23,6 +24,8 @@ class NodeImageFacts:
     #: debian:// only: the bookworm base present, and mmdebstrap to make one if not.
     base_image: str | None = None
     has_mmdebstrap: bool = True
+    #: debian:// only: why the Go programs the image is made from cannot be built (no `go`).
+    no_go: str | None = None
 
 
 def node_image_finding(facts: NodeImageFacts) -> Finding:
@@ -35,6 +38,13 @@ def node_image_finding(facts: NodeImageFacts) -> Finding:
             f"`docker load` it (docker save {facts.image} on a machine with a registry) "
             "or use --cluster debian://",
         )
+    if facts.no_go is not None:
+        return fail(
+            "node image",
+            f"cannot be found or built: {facts.no_go}",
+            "install Go 1.24 or newer (`go` on PATH or /usr/local/go/bin/go), or use "
+            "--cluster k3s:// with the rancher/k3s image loaded",
+        )
     if facts.present:
         return ok("node image", f"{facts.image} cached")
     if facts.base_image is None and not facts.has_mmdebstrap:
@@ -45,8 +55,9 @@ def node_image_finding(facts: NodeImageFacts) -> Finding:
         )
     return warn(
         "node image",
-        "not built yet: the first run builds it (about 10 min on 2 cores: Kubernetes and etcd "
-        "from their Go modules, ~4 GB of Go caches, then the image)",
+        "not built yet: the first run builds it (about 12 min on 2 cores: Kubernetes, etcd, "
+        "CoreDNS and local-path-provisioner from their Go modules, ~4 GB of Go caches, then "
+        "the image)",
         "build it ahead: homelab-acceptance node build",
     )
 
@@ -60,7 +71,10 @@ def gather_node_image(client: docker.DockerClient, provider: str, k3s_image: str
         return NodeImageFacts(provider, None, False, None, has_mmdebstrap)
     # The key names the Go-built binaries' cache entries, built or not: computing it builds
     # nothing (an image of this key exists only once they were built).
-    binaries = [cache_entry(program) for program in IMAGE_PROGRAMS]
+    try:
+        binaries = [cache_entry(program) for program in IMAGE_PROGRAMS]
+    except GoBuildError as error:  # the cache key names the Go version: no Go, no key
+        return NodeImageFacts(provider, None, False, base, has_mmdebstrap, no_go=str(error))
     tag = f"{REPOSITORY}:{content_key(str(client.images.get(base).id), binaries)}"
     return NodeImageFacts(provider, tag, _present(client, tag), base, has_mmdebstrap)
 
