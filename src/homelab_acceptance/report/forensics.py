@@ -78,6 +78,11 @@ class Bundle:
             )
 
 
+#: A call of the bundle's that the API server does not answer in this time is a collection
+#: error of the bundle, not a hung run (the failure being reported may be that server's).
+CALL_TIMEOUT_S = 10.0
+
+
 def collect_bundle(
     cluster: Cluster,
     namespaces: Iterable[str],
@@ -89,7 +94,12 @@ def collect_bundle(
     bundle = Bundle(directory, redactor)
     bundle.write("evidence.json", json.dumps(evidence, indent=2, sort_keys=True, default=str))
     clients: list[k8s.ApiClient] = []
-    bundle.gather("the API client", lambda: clients.append(api_client_for(cluster.kubeconfig_path)))
+    bundle.gather(
+        "the API client",
+        lambda: clients.append(
+            api_client_for(cluster.kubeconfig_path, retries=0, request_timeout_s=CALL_TIMEOUT_S)
+        ),
+    )
     involved = _from_the_api(bundle, clients[0], cluster, namespaces) if clients else []
     if isinstance(cluster, ContainerCluster):
         bundle.gather("node logs", lambda: _node_logs(bundle, cluster))
