@@ -27,7 +27,7 @@ from homelab_acceptance.cluster.node_container import (
     NodeContainer,
     NodeContainerSpec,
 )
-from homelab_acceptance.cluster.readiness import wait_until_ready
+from homelab_acceptance.cluster.readiness import LOOK_TIMEOUT_S, wait_until_ready
 from homelab_acceptance.docker.engine import connect_docker
 from homelab_acceptance.errors import ClusterError, PortTakenError, WaitTimeout
 from homelab_acceptance.kube.client import api_client_for
@@ -298,7 +298,7 @@ class ContainerCluster(Cluster):
     def _await_ready(self, since: datetime, what: str) -> None:
         started = time.monotonic()
         try:
-            api = api_client_for(self.kubeconfig_path, retries=0)
+            api = api_client_for(self.kubeconfig_path, retries=0, request_timeout_s=LOOK_TIMEOUT_S)
             wait_until_ready(api, self._node_name, since, self.ready_timeout_s, what)
         except WaitTimeout as error:
             raise ClusterError(f"{error}; node log: {self._node_log_tail()}") from None

@@ -23,7 +23,7 @@ from kubernetes import client as k8s
 
 from homelab_acceptance.cluster.contract import Cluster
 from homelab_acceptance.cluster.kubeconfig import write_private
-from homelab_acceptance.cluster.readiness import wait_until_ready
+from homelab_acceptance.cluster.readiness import LOOK_TIMEOUT_S, wait_until_ready
 from homelab_acceptance.errors import ClusterError, ConfigurationError, WaitTimeout
 from homelab_acceptance.kube.client import api_client_for
 from homelab_acceptance.run_identity import RunIdentity
@@ -63,7 +63,7 @@ class ExistingCluster(Cluster):
         config = self._read_kubeconfig()
         self._copy = self.identity.workdir() / "kubeconfig"
         write_private(self._copy, yaml.safe_dump(config, sort_keys=False))
-        api = api_client_for(self._copy, retries=0)
+        api = api_client_for(self._copy, retries=0, request_timeout_s=LOOK_TIMEOUT_S)
         try:
             node = self._first_node(api)
         except ClusterError:
@@ -137,7 +137,7 @@ class ExistingCluster(Cluster):
             )
         try:
             wait_until_ready(
-                api_client_for(self.kubeconfig_path, retries=0),
+                api_client_for(self.kubeconfig_path, retries=0, request_timeout_s=LOOK_TIMEOUT_S),
                 self._node_name,
                 since,
                 self.restart_timeout_s,

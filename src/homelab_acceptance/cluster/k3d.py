@@ -22,7 +22,7 @@ from homelab_acceptance.cluster.contract import Cluster
 from homelab_acceptance.cluster.host_ports import LOOPBACK, free_port
 from homelab_acceptance.cluster.k3d_config import K3dConfig, load_k3d_config
 from homelab_acceptance.cluster.kubeconfig import write_private
-from homelab_acceptance.cluster.readiness import wait_until_ready
+from homelab_acceptance.cluster.readiness import LOOK_TIMEOUT_S, wait_until_ready
 from homelab_acceptance.docker.engine import connect_docker
 from homelab_acceptance.errors import ClusterError, WaitTimeout
 from homelab_acceptance.kube.client import api_client_for
@@ -164,7 +164,7 @@ class K3dCluster(Cluster):
         return result.stdout
 
     def _await_ready(self, since: datetime, what: str) -> None:
-        api = api_client_for(self.kubeconfig_path, retries=0)
+        api = api_client_for(self.kubeconfig_path, retries=0, request_timeout_s=LOOK_TIMEOUT_S)
         try:
             wait_until_ready(api, self.server_container, since, self.ready_timeout_s, what)
         except WaitTimeout as error:

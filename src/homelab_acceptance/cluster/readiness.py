@@ -18,6 +18,10 @@ from kubernetes import client as k8s
 from homelab_acceptance.kube.client import raw_get
 from homelab_acceptance.waiting import Observation, wait_for
 
+#: A readiness look's API call that gets no answer in this time is a look that failed (the
+#: client would otherwise wait for ever, and the wait's deadline with it).
+LOOK_TIMEOUT_S = 10.0
+
 
 def api_answers_readyz(api: k8s.ApiClient) -> Observation:
     status, body = raw_get(api, "/readyz")
