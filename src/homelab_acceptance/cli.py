@@ -1,5 +1,5 @@
 """The `homelab-acceptance` command: build the node image, clean up after killed runs,
-install helm and kubectl (`tools install`), and `doctor`, the preflight (exit 2 when any
+install helm, kubectl and tofu (`tools install`), and `doctor`, the preflight (exit 2 when any
 finding fails).
 
 Bad input and unreachable engines end in one line on stderr and exit code 2, never a traceback.
@@ -16,10 +16,12 @@ from homelab_acceptance.cluster.kept import find_kept, kept_clusters
 from homelab_acceptance.docker.engine import connect_docker
 from homelab_acceptance.doctor import any_failed, diagnose, gather_facts
 from homelab_acceptance.errors import HomelabAcceptanceError
+from homelab_acceptance.go_programs import OPENTOFU
 from homelab_acceptance.kube_tools import default_tools_dir, install_kube_tools
 from homelab_acceptance.node_image import ensure_node_image
 from homelab_acceptance.reaper import reap
 from homelab_acceptance.spec import DEFAULT_STACK
+from homelab_acceptance.tofu_tool import install_tofu
 
 EXIT_ERROR = 2
 
@@ -56,7 +58,9 @@ def _parser() -> argparse.ArgumentParser:
     tools = commands.add_parser("tools", help="the command-line tools the provisioners drive")
     tools_commands = tools.add_subparsers(dest="tools_command", required=True)
     install = tools_commands.add_parser(
-        "install", help="put helm and kubectl beside this Python (its venv's bin) or into DIR"
+        "install",
+        help="put helm, kubectl and tofu (built from its Go module) beside this Python (its "
+        "venv's bin) or into DIR",
     )
     install.add_argument("dir", nargs="?", type=Path, help="where to put them")
     return parser
@@ -66,6 +70,8 @@ def _tools_install(target: Path | None) -> None:
     where = target if target is not None else default_tools_dir()
     if not install_kube_tools(where):
         print(f"tools: helm and kubectl are in {where} already")
+    if not install_tofu(where):
+        print(f"tools: tofu {OPENTOFU.version} is in {where} already")
 
 
 def _doctor(stack: Path | None, cluster: str) -> int:

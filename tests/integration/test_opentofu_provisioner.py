@@ -1,10 +1,12 @@
-"""The opentofu provisioner against the real node with the real tool (terraform here, tofu where
-installed): apply, settle, idempotence (a second apply and a plan change nothing), a changed
-input found as drift, destroy leaving nothing; and its one-line failures."""
+"""The opentofu provisioner against the real node with the real tool (tofu, built from its Go
+module by `tools install`; terraform where no tofu is installed): apply, settle, idempotence
+(a second apply and a plan change nothing), a changed input found as drift, destroy leaving
+nothing; and its one-line failures."""
 
 from __future__ import annotations
 
 import dataclasses
+import sys
 from pathlib import Path
 
 import pytest
@@ -111,6 +113,7 @@ def test_without_tofu_or_terraform_apply_is_one_line_and_creates_nothing(
     cluster: Cluster,
     kube_api: k8s.ApiClient,
     monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
 ) -> None:
     identity = request.config.stash[run_identity_key]
     namespace = f"hla-tofu-none-{identity.run_id}"
@@ -118,6 +121,8 @@ def test_without_tofu_or_terraform_apply_is_one_line_and_creates_nothing(
         cluster, component("opentofu-none", namespace), identity
     )
     monkeypatch.setenv("PATH", "")
+    # Nor beside the running Python, where `tools install` puts tofu.
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "python"))
     with pytest.raises(ConfigurationError) as raised:
         provisioner.apply()
     message = str(raised.value)
@@ -125,7 +130,7 @@ def test_without_tofu_or_terraform_apply_is_one_line_and_creates_nothing(
     assert message.startswith(
         "component opentofu-none (opentofu): no 'tofu' or 'terraform' on PATH"
     )
-    assert "install OpenTofu's CLI (tofu) or Terraform's (terraform)" in message
+    assert "`homelab-acceptance tools install` builds OpenTofu's CLI (tofu)" in message
     assert_nothing_left(kube_api, provisioner)
     assert not (identity.workdir() / "opentofu" / "opentofu-none").exists()
 

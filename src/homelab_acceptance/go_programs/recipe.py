@@ -97,3 +97,13 @@ LOCAL_PATH_PROVISIONER = GoProgram(
     ldflags=("-s", "-w", "-X main.VERSION=v0.0.30"),
     env={"CGO_ENABLED": "0"},
 )
+
+#: OpenTofu's CLI, for the opentofu provisioner: v1.12.6. Its release builds set
+#: version.dev=no; without it `tofu version` says 1.12.6-dev.
+OPENTOFU = GoProgram(
+    name="opentofu",
+    version="v1.12.6",
+    binaries={"github.com/opentofu/opentofu/cmd/tofu": "tofu"},
+    ldflags=("-s", "-w", "-X github.com/opentofu/opentofu/version.dev=no"),
+    env={"CGO_ENABLED": "0"},
+)

@@ -1,4 +1,5 @@
-"""`opentofu`: a module directory applied with `tofu`, or `terraform` where OpenTofu is absent.
+"""`opentofu`: a module directory applied with `tofu` (`homelab-acceptance tools install` builds
+it from OpenTofu's Go module), or `terraform` where OpenTofu is absent.
 
 State is kept per run and component: the module is copied into the run's work dir
 (`<workdirs_root>/<run id>/opentofu/<component>`, which the reaper removes with the run) and the
@@ -47,8 +48,9 @@ _TOOL_STATE = {".terraform", "terraform.tfstate", "terraform.tfstate.backup"}
 #: Records which module content the work dir was initialised for.
 _INIT_MARKER = ".homelab-acceptance-init"
 _HINT = (
-    "install OpenTofu's CLI (tofu) or Terraform's (terraform); modules here may use only "
-    "built-in providers such as terraform_data, as no provider registry is reachable"
+    "`homelab-acceptance tools install` builds OpenTofu's CLI (tofu) from its Go module, or "
+    "install Terraform's (terraform); modules here may use only built-in providers such as "
+    "terraform_data, as no provider registry is reachable"
 )
 
 
