@@ -58,4 +58,7 @@ def test_a_missing_tofu_and_terraform_fix_is_not_the_kube_tools_installer() -> N
     facts = ToolFacts({**ALL_FOUND.found, "terraform": None}, "/v")
     failed = [f for f in tool_findings(tools_needed(COMPONENTS), facts) if f.level is Level.FAIL]
     assert [f.what for f in failed] == ["tool tofu or terraform"]
-    assert failed[0].fix == "install OpenTofu (tofu) or Terraform on PATH yourself"
+    assert failed[0].fix == (
+        "homelab-acceptance tools install builds tofu from its Go module beside this Python "
+        "(or put Terraform on PATH)"
+    )

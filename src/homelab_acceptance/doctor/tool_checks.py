@@ -26,7 +26,8 @@ _OWN_FIXES = {
     "kubectl": _KUBE_TOOLS_FIX,
     "ansible-playbook": "pip install 'homelab-acceptance[provisioners]' (ansible, with the "
     "kubernetes.core collection)",
-    "tofu": "install OpenTofu (tofu) or Terraform on PATH yourself",
+    "tofu": "homelab-acceptance tools install builds tofu from its Go module beside this "
+    "Python (or put Terraform on PATH)",
     "k3d": "install the k3d binary on PATH yourself, or use debian://",
 }
 

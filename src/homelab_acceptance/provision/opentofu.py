@@ -19,6 +19,7 @@ machines can run: no provider can be downloaded) tracks its inputs, not the live
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import subprocess
 import time
@@ -132,6 +133,7 @@ class OpenTofuProvisioner(Provisioner):
         diagnostic (run_cli's last-line rule would give a JSON line or a box border)."""
         env = {
             **AUTOMATION_ENV,
+            **_without_dangling_cli_config(),
             "TF_VAR_kubeconfig": str(self.cluster.kubeconfig_path),
             "TF_VAR_kubectl": find_cli("kubectl") or "",
             "TF_VAR_namespace": self.component.namespace,
@@ -143,6 +145,16 @@ class OpenTofuProvisioner(Provisioner):
             self.component, f"{Path(tool).name} {step}", command, env=env, ok_codes=ok_codes,
             error_line=first_error, umask=PRIVATE_UMASK,
         )  # fmt: skip
+
+
+def _without_dangling_cli_config() -> dict[str, str]:
+    """A TF_CLI_CONFIG_FILE naming no file is cleared (the tool's defaults apply): terraform
+    ignores it, but tofu prints a warning box into every command's output. One that exists,
+    the user's provider mirrors say, is kept."""
+    named = os.environ.get("TF_CLI_CONFIG_FILE")
+    if named and not Path(named).is_file():
+        return {"TF_CLI_CONFIG_FILE": ""}
+    return {}
 
 
 def _content_digest(module: Path) -> str:
