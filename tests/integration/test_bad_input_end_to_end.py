@@ -30,11 +30,25 @@ class Run:
     pid: int
 
 
+#: pytest, in a Python that believes it runs from an empty folder: the harness finds no tool
+#: beside it (`tools install` put tofu, helm and kubectl beside the real one).
+_WITHOUT_TOOLS_BESIDE = (
+    "import sys; sys.executable = sys.argv.pop(1); import pytest; sys.exit(pytest.main())"
+)
+
+
 def run_suites(
-    tmp: Path, *args: str, env: dict[str, str] | None = None, suite: Path = SMOKE
+    tmp: Path,
+    *args: str,
+    env: dict[str, str] | None = None,
+    suite: Path = SMOKE,
+    tools_beside_python: bool = True,
 ) -> Run:
+    python = [sys.executable, "-m", "pytest"]
+    if not tools_beside_python:
+        python = [sys.executable, "-c", _WITHOUT_TOOLS_BESIDE, str(tmp / "no-tools" / "python")]
     child = subprocess.Popen(
-        [sys.executable, "-m", "pytest", str(suite), "-p", "no:cacheprovider", "-q",
+        [*python, str(suite), "-p", "no:cacheprovider", "-q",
          "--report-dir", str(tmp / "reports"), *args],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         env={**os.environ, **(env or {})},
@@ -126,7 +140,7 @@ def test_a_provisioners_missing_tool_is_exit_2(tmp_path: Path) -> None:
     )
     run = run_suites(
         tmp_path, f"--stack={stack}", "--cluster", "debian://", "-k", "reapplying",
-        env={"PATH": "/usr/bin:/bin"}, suite=IAC,
+        env={"PATH": "/usr/bin:/bin"}, suite=IAC, tools_beside_python=False,
     )  # fmt: skip
     assert_one_line_and_nothing_left(
         run, 2, "component web (opentofu): no 'tofu' or 'terraform' on PATH or in"
