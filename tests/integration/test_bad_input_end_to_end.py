@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from python_without_tools import python_without_tools
 
 from homelab_acceptance.docker.engine import connect_docker
 from homelab_acceptance.run_identity import OWNER_FILE, OWNER_LABEL, Owner, workdirs_root
@@ -30,13 +31,6 @@ class Run:
     pid: int
 
 
-#: pytest, in a Python that believes it runs from an empty folder: the harness finds no tool
-#: beside it (`tools install` put tofu, helm and kubectl beside the real one).
-_WITHOUT_TOOLS_BESIDE = (
-    "import sys; sys.executable = sys.argv.pop(1); import pytest; sys.exit(pytest.main())"
-)
-
-
 def run_suites(
     tmp: Path,
     *args: str,
@@ -44,11 +38,9 @@ def run_suites(
     suite: Path = SMOKE,
     tools_beside_python: bool = True,
 ) -> Run:
-    python = [sys.executable, "-m", "pytest"]
-    if not tools_beside_python:
-        python = [sys.executable, "-c", _WITHOUT_TOOLS_BESIDE, str(tmp / "no-tools" / "python")]
+    python = sys.executable if tools_beside_python else python_without_tools(tmp / "no-tools")
     child = subprocess.Popen(
-        [*python, str(suite), "-p", "no:cacheprovider", "-q",
+        [python, "-m", "pytest", str(suite), "-p", "no:cacheprovider", "-q",
          "--report-dir", str(tmp / "reports"), *args],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         env={**os.environ, **(env or {})},

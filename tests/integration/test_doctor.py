@@ -13,6 +13,7 @@ from pathlib import Path
 
 import docker
 import pytest
+from python_without_tools import python_without_tools
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 LINE = re.compile(r"^(ok  |warn|fail)  [^:]+: .+$")
@@ -98,13 +99,8 @@ def test_a_missing_helm_is_named_with_setup_as_the_fix(tmp_path: Path) -> None:
     """A Python environment like .venv but elsewhere, so that helm is neither on PATH nor
     beside the running Python (where the harness also looks)."""
     assert shutil.which("helm", path=SYSTEM_PATH) is None, "helm is on the system PATH here"
-    venv = REPOSITORY / ".venv"
-    (tmp_path / "bin").mkdir()
-    (tmp_path / "bin" / "python").symlink_to(Path(venv / "bin" / "python").resolve())
-    (tmp_path / "lib").symlink_to(venv / "lib")
-    shutil.copy(venv / "pyvenv.cfg", tmp_path / "pyvenv.cfg")
     result, _ = doctor(
-        "--stack", "stack/stack.yaml", python=str(tmp_path / "bin" / "python"),
+        "--stack", "stack/stack.yaml", python=python_without_tools(tmp_path),
         env={"PATH": SYSTEM_PATH},
     )  # fmt: skip
     helm = [line for line in lines_of(result) if line.startswith("fail  tool helm:")]
