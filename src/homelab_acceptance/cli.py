@@ -21,6 +21,7 @@ from homelab_acceptance.kube_tools import default_tools_dir, install_kube_tools
 from homelab_acceptance.node_image import ensure_node_image
 from homelab_acceptance.reaper import reap
 from homelab_acceptance.spec import DEFAULT_STACK
+from homelab_acceptance.tofu_providers import install_providers, mirror_beside
 from homelab_acceptance.tofu_tool import install_tofu
 
 EXIT_ERROR = 2
@@ -60,7 +61,8 @@ def _parser() -> argparse.ArgumentParser:
     install = tools_commands.add_parser(
         "install",
         help="put helm, kubectl and tofu (built from its Go module) beside this Python (its "
-        "venv's bin) or into DIR",
+        "venv's bin) or into DIR, and tofu's providers (built from theirs) into a mirror beside "
+        "it (DIR/../share/homelab-acceptance/tofu-providers)",
     )
     install.add_argument("dir", nargs="?", type=Path, help="where to put them")
     return parser
@@ -72,6 +74,8 @@ def _tools_install(target: Path | None) -> None:
         print(f"tools: helm and kubectl are in {where} already")
     if not install_tofu(where):
         print(f"tools: tofu {OPENTOFU.version} is in {where} already")
+    if not install_providers(where):
+        print(f"tools: tofu's providers are in {mirror_beside(where)} already")
 
 
 def _doctor(stack: Path | None, cluster: str) -> int:

@@ -11,6 +11,7 @@ from homelab_acceptance.go_programs.recipe import (
     KUBERNETES,
     LOCAL_PATH_PROVISIONER,
     OPENTOFU,
+    TERRAFORM_PROVIDER_KUBERNETES,
     GoProgram,
 )
 
@@ -20,6 +21,7 @@ __all__ = [
     "KUBERNETES",
     "LOCAL_PATH_PROVISIONER",
     "OPENTOFU",
+    "TERRAFORM_PROVIDER_KUBERNETES",
     "GoProgram",
     "built_program",
     "cache_entry",

@@ -107,3 +107,18 @@ OPENTOFU = GoProgram(
     ldflags=("-s", "-w", "-X github.com/opentofu/opentofu/version.dev=no"),
     env={"CGO_ENABLED": "0"},
 )
+
+#: The Kubernetes provider for the opentofu provisioner's modules, served to tofu (and
+#: terraform) from a filesystem mirror: no provider registry is reachable here. v1.13.4 is the
+#: newest release the Go module proxy serves (v2 was refused): it has kubernetes_deployment,
+#: kubernetes_daemonset, kubernetes_service and the like, but no kubernetes_manifest and no
+#: `_v1` names. Its GNUmakefile stamps nothing; the mirror's path carries the version.
+TERRAFORM_PROVIDER_KUBERNETES = GoProgram(
+    name="terraform-provider-kubernetes",
+    version="v1.13.4",
+    binaries={
+        "github.com/hashicorp/terraform-provider-kubernetes": "terraform-provider-kubernetes"
+    },
+    ldflags=("-s", "-w"),
+    env={"CGO_ENABLED": "0"},
+)

@@ -13,8 +13,12 @@ The harness's inputs reach the module as environment variables `TF_VAR_kubeconfi
 ignores an undeclared `TF_VAR_`, so a module declares only the inputs it uses. The component's
 values files are `-var-file`s, which take precedence over the environment.
 
-The tool finds drift in what it tracks: a module of `terraform_data` resources (all these
-machines can run: no provider can be downloaded) tracks its inputs, not the live objects."""
+Providers come from the filesystem mirror `tools install` lays out beside the tool
+(tofu_providers: the hashicorp/kubernetes provider, built from its Go module): the tool gets a
+CLI config naming it (TF_CLI_CONFIG_FILE, a private file in the run's work dir), unless the user
+has a CLI config of their own, which is kept as it is (their mirrors, their credentials). With
+the kubernetes provider the tool finds drift in the live objects; a module of `terraform_data`
+resources tracks its inputs only."""
 
 from __future__ import annotations
 
@@ -41,6 +45,7 @@ from homelab_acceptance.provision.tofu_output import (
     json_messages,
     planned_differences,
 )
+from homelab_acceptance.tofu_providers import cli_config, find_mirror
 
 #: No prompts, no "run terraform apply next" hints, no phone-home to checkpoint.hashicorp.com.
 AUTOMATION_ENV = {"TF_IN_AUTOMATION": "1", "TF_INPUT": "0", "CHECKPOINT_DISABLE": "1"}
@@ -50,8 +55,8 @@ _TOOL_STATE = {".terraform", "terraform.tfstate", "terraform.tfstate.backup"}
 _INIT_MARKER = ".homelab-acceptance-init"
 _HINT = (
     "`homelab-acceptance tools install` builds OpenTofu's CLI (tofu) from its Go module, or "
-    "install Terraform's (terraform); modules here may use only built-in providers such as "
-    "terraform_data, as no provider registry is reachable"
+    "install Terraform's (terraform); it also lays out the hashicorp/kubernetes provider in a "
+    "mirror beside it, as no provider registry is reachable"
 )
 
 
@@ -97,6 +102,7 @@ class OpenTofuProvisioner(Provisioner):
             api_client_for(self.cluster.kubeconfig_path), self.component, self.identity
         )
         shutil.rmtree(work, ignore_errors=True)
+        self._cli_config_path().unlink(missing_ok=True)
 
     def _var_files(self) -> list[str]:
         return [f"-var-file={path.resolve()}" for path in self.component.values]
@@ -126,6 +132,22 @@ class OpenTofuProvisioner(Provisioner):
             marker.write_text(digest)
             marker.chmod(0o600)
 
+    def _cli_config(self, tool: str) -> dict[str, str]:
+        """TF_CLI_CONFIG_FILE for the tool: the user's own, else one naming the provider mirror
+        beside the tool (written next to the work dir), else none."""
+        if _users_cli_config() is not None:
+            return {}
+        mirror = find_mirror(tool)
+        if mirror is None:
+            return {"TF_CLI_CONFIG_FILE": ""}
+        config = private_dir(self.identity.workdir(), "opentofu") / f"{self.component.name}.tfrc"
+        config.write_text(cli_config(mirror), encoding="utf-8")
+        config.chmod(0o600)
+        return {"TF_CLI_CONFIG_FILE": str(config)}
+
+    def _cli_config_path(self) -> Path:
+        return self.identity.workdir() / "opentofu" / f"{self.component.name}.tfrc"
+
     def _run(
         self, tool: str, step: str, args: list[str], ok_codes: tuple[int, ...] = (0,)
     ) -> subprocess.CompletedProcess[str]:
@@ -133,7 +155,7 @@ class OpenTofuProvisioner(Provisioner):
         diagnostic (run_cli's last-line rule would give a JSON line or a box border)."""
         env = {
             **AUTOMATION_ENV,
-            **_without_dangling_cli_config(),
+            **self._cli_config(tool),
             "TF_VAR_kubeconfig": str(self.cluster.kubeconfig_path),
             "TF_VAR_kubectl": find_cli("kubectl") or "",
             "TF_VAR_namespace": self.component.namespace,
@@ -147,14 +169,12 @@ class OpenTofuProvisioner(Provisioner):
         )  # fmt: skip
 
 
-def _without_dangling_cli_config() -> dict[str, str]:
-    """A TF_CLI_CONFIG_FILE naming no file is cleared (the tool's defaults apply): terraform
-    ignores it, but tofu prints a warning box into every command's output. One that exists,
-    the user's provider mirrors say, is kept."""
+def _users_cli_config() -> Path | None:
+    """The CLI config the user's environment names, when that file exists. One naming no file
+    is ignored: terraform ignores it too, but tofu prints a warning box into every command's
+    output."""
     named = os.environ.get("TF_CLI_CONFIG_FILE")
-    if named and not Path(named).is_file():
-        return {"TF_CLI_CONFIG_FILE": ""}
-    return {}
+    return Path(named) if named and Path(named).is_file() else None
 
 
 def _content_digest(module: Path) -> str:
