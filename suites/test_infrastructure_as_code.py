@@ -47,33 +47,36 @@ def test_a_change_by_hand_is_found_as_drift_and_repaired(
     evidence: dict[str, Any],
 ) -> None:
     provisioner = _provisioner(provisioned_stack, component_name)
-    component = provisioner.component
-    if component.provisioner == "opentofu":
-        pytest.skip(
-            "opentofu with terraform_data sees changes to its inputs, not to live objects "
-            "(README: provisioners)"
-        )
-    apps = k8s.AppsV1Api(kube_api)
-    deployments = apps.list_namespaced_deployment(component.namespace).items
-    if not deployments:
-        pytest.skip(f"no Deployment in namespace {component.namespace} to change by hand")
-    deployment = deployments[0]
-    assert deployment.metadata is not None
-    assert deployment.spec is not None
-    name = str(deployment.metadata.name)
+    namespace = provisioner.component.namespace
     assert provisioner.drift() == (), "drift before any change: the check would prove nothing"
-    replicas = deployment.spec.replicas or 1
-    apps.patch_namespaced_deployment(
-        name, component.namespace, {"spec": {"replicas": replicas + 1}}
-    )
+    change = _change_by_hand(k8s.AppsV1Api(kube_api), namespace)
     try:
         found = provisioner.drift()
         evidence["drift"] = list(found)
-        assert found, f"scaling Deployment {component.namespace}/{name} by hand was not found"
+        assert found, f"{change} by hand was not found"
     finally:
         provisioner.apply()
         provisioner.wait_settled()
     assert provisioner.drift() == (), "applying again did not repair the drift"
+
+
+def _change_by_hand(apps: k8s.AppsV1Api, namespace: str) -> str:
+    """Change the namespace's first Deployment (one more replica) or, with none, its first
+    DaemonSet (a longer grace period for its pods) behind the tool's back; what was done."""
+    deployments = apps.list_namespaced_deployment(namespace).items
+    if deployments:
+        name = str(deployments[0].metadata.name)
+        replicas = deployments[0].spec.replicas or 1
+        apps.patch_namespaced_deployment(name, namespace, {"spec": {"replicas": replicas + 1}})
+        return f"scaling Deployment {namespace}/{name} to {replicas + 1}"
+    daemon_sets = apps.list_namespaced_daemon_set(namespace).items
+    if not daemon_sets:
+        pytest.skip(f"no Deployment and no DaemonSet in namespace {namespace} to change by hand")
+    name = str(daemon_sets[0].metadata.name)
+    grace = (daemon_sets[0].spec.template.spec.termination_grace_period_seconds or 30) + 1
+    pod_spec = {"terminationGracePeriodSeconds": grace}
+    apps.patch_namespaced_daemon_set(name, namespace, {"spec": {"template": {"spec": pod_spec}}})
+    return f"setting DaemonSet {namespace}/{name}'s terminationGracePeriodSeconds to {grace}"
 
 
 def _provisioner(provisioned: ProvisionedStack, name: str) -> Provisioner:

@@ -77,6 +77,7 @@ def labelled_objects(api: k8s.ApiClient, provisioner: Provisioner) -> list[str]:
         ("ConfigMap", core.list_config_map_for_all_namespaces(label_selector=selector)),
         ("Pod", core.list_pod_for_all_namespaces(label_selector=selector)),
         ("Deployment", apps.list_deployment_for_all_namespaces(label_selector=selector)),
+        ("DaemonSet", apps.list_daemon_set_for_all_namespaces(label_selector=selector)),
         ("Service", core.list_service_for_all_namespaces(label_selector=selector)),
         ("ClusterRole", k8s.RbacAuthorizationV1Api(api).list_cluster_role(label_selector=selector)),
     ]

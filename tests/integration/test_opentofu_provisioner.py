@@ -1,7 +1,8 @@
 """The opentofu provisioner against the real node with the real tool (tofu, built from its Go
 module by `tools install`; terraform where no tofu is installed): apply, settle, idempotence
 (a second apply and a plan change nothing), a changed input found as drift, destroy leaving
-nothing; and its one-line failures."""
+nothing; and its one-line failures. The reference node-exporter module runs with the
+kubernetes provider from the mirror beside tofu, where a change by hand is drift."""
 
 from __future__ import annotations
 
@@ -135,9 +136,12 @@ def test_without_tofu_or_terraform_apply_is_one_line_and_creates_nothing(
     assert not (identity.workdir() / "opentofu" / "opentofu-none").exists()
 
 
-def test_the_reference_node_exporter_module_reports_the_node_filesystems(
+def test_the_reference_node_exporter_module_manages_live_objects_with_the_provider(
     request: pytest.FixtureRequest, cluster: Cluster, kube_api: k8s.ApiClient
 ) -> None:
+    """The kubernetes provider from the mirror `tools install` lays out: state per run, private
+    files, a change by hand to a live object found as drift and repaired, node-exporter's
+    metrics real, and destroy leaving nothing (nor the work dir with its state and CLI config)."""
     identity = request.config.stash[run_identity_key]
     image = build_local_image(
         connect_docker(), STACK / "images" / "node-exporter", NODE_EXPORTER_IMAGE,
@@ -145,18 +149,46 @@ def test_the_reference_node_exporter_module_reports_the_node_filesystems(
     )  # fmt: skip
     cluster.import_images([image])
     namespace = f"hla-tofu-node-exporter-{identity.run_id}"
-    exporter = component("node-exporter", namespace, source=STACK / "tofu" / "node-exporter")
+    module = STACK / "tofu" / "node-exporter"
+    exporter = component("node-exporter", namespace, source=module)
     provisioner = provisioner_for("opentofu")(cluster, exporter, identity)
-    try:
-        assert provisioner.apply().changes == ("resource terraform_data.node_exporter: create",)
+    work_dir = identity.workdir() / "opentofu" / "node-exporter"
+    cli_config = identity.workdir() / "opentofu" / "node-exporter.tfrc"
+    daemon_set = "resource kubernetes_daemonset.node_exporter"
+    with applied_then_destroyed(provisioner, kube_api) as first:
+        # In the order the tool finished them, which varies.
+        assert sorted(first.changes) == [
+            f"{daemon_set}: create", "resource kubernetes_service.node_exporter: create"
+        ]  # fmt: skip
         provisioner.wait_settled()
+        assert (work_dir / "terraform.tfstate").is_file()
+        assert not (module / "terraform.tfstate").exists()
+        assert not (module / ".terraform").exists()
+        for private in (work_dir, work_dir / "terraform.tfstate", cli_config):
+            mode = private.stat().st_mode & 0o777
+            assert mode & 0o077 == 0, f"{private} is {oct(mode)}, readable beyond its owner"
+        assert "registry.opentofu.org/hashicorp/kubernetes" in cli_config.read_text()
+        assert_applied_idempotently(provisioner, first)
+
+        apps = k8s.AppsV1Api(kube_api)
+        by_hand = {"spec": {"template": {"spec": {"terminationGracePeriodSeconds": 7}}}}
+        apps.patch_namespaced_daemon_set("node-exporter", namespace, by_hand)
+        # The provider read the live object: changed outside the tool, and the plan to undo it.
+        assert provisioner.drift() == (
+            f"{daemon_set}: update", f"{daemon_set}: changed outside (update)"
+        )  # fmt: skip
+        assert provisioner.apply().changes == (f"{daemon_set}: update",)
+        live = apps.read_namespaced_daemon_set("node-exporter", namespace)
+        assert live.spec.template.spec.termination_grace_period_seconds == 5
         assert provisioner.drift() == ()
+        provisioner.wait_settled()
+
         metrics = k8s.CoreV1Api(kube_api).connect_get_namespaced_service_proxy_with_path(
             "node-exporter:9100", namespace, "metrics"
         )
         service = k8s.CoreV1Api(kube_api).read_namespaced_service("node-exporter", namespace)
-    finally:
-        provisioner.destroy()
+    assert not work_dir.exists()
+    assert not cli_config.exists()
     assert service.metadata.annotations == {
         "prometheus.io/scrape": "true", "prometheus.io/port": "9100"
     }  # fmt: skip

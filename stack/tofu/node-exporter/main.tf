@@ -1,46 +1,129 @@
-# node-exporter as a DaemonSet and its Service, applied with kubectl by a terraform_data's
-# provisioners. Why not the hashicorp/kubernetes provider, the natural choice on a machine with
-# a provider registry: none is reachable here, so only the built-in provider (terraform_data)
-# can run. The price: drift is found in this module's inputs (the manifest), not in the live
-# objects, and a changed manifest replaces the resource (delete, then apply again).
+# node-exporter as a DaemonSet and its Service, managed by the hashicorp/kubernetes provider
+# (built from its Go module and served from the mirror `homelab-acceptance tools install` lays
+# out: no registry is reachable here). The provider reads the live objects on every plan, so a
+# change by hand to either is drift that `tofu plan` reports and `tofu apply` repairs.
+#
+# v1.13.4 is the newest release the Go module proxy serves: resource names without `_v1`.
 terraform {
-  required_version = ">= 1.4" # terraform_data; OpenTofu 1.6+ has it too
+  required_version = ">= 1.6"
+  required_providers {
+    kubernetes = {
+      source  = "hashicorp/kubernetes"
+      version = "1.13.4"
+    }
+  }
+}
+
+provider "kubernetes" {
+  config_path      = var.kubeconfig
+  load_config_file = true
 }
 
 locals {
-  manifest = templatefile("${path.module}/node-exporter.yaml.tftpl", {
-    namespace = var.namespace
-    component = var.component
-    run_id    = var.run_id
-    image     = var.image
-  })
+  labels = {
+    app                             = "node-exporter"
+    "homelab-acceptance/component" = var.component
+    "homelab-acceptance"           = var.run_id
+  }
 }
 
-resource "terraform_data" "node_exporter" {
-  # A destroy-time provisioner may only read self: all it needs travels in input.
-  input = {
-    manifest   = local.manifest
-    kubeconfig = var.kubeconfig
-    kubectl    = var.kubectl
+# The node's own filesystems, /proc and /sys, mounted read-only under /host: node-exporter
+# reports the node, not its container. No mount propagation: on a node that is itself a Docker
+# container, / is a private mount and the kubelet refuses HostToContainer for it.
+resource "kubernetes_daemonset" "node_exporter" {
+  metadata {
+    name      = "node-exporter"
+    namespace = var.namespace
+    labels    = local.labels
   }
-  triggers_replace = sha256(local.manifest)
-
-  provisioner "local-exec" {
-    command = "printf '%s\\n' \"$MANIFEST\" | \"$KUBECTL\" --kubeconfig \"$KUBECONFIG_FILE\" apply --server-side --force-conflicts --field-manager homelab-acceptance-opentofu -f -"
-    environment = {
-      MANIFEST        = self.input.manifest
-      KUBECTL         = self.input.kubectl
-      KUBECONFIG_FILE = self.input.kubeconfig
+  spec {
+    selector {
+      match_labels = { app = "node-exporter" }
+    }
+    template {
+      metadata {
+        labels = local.labels
+      }
+      spec {
+        # The node's network interfaces, as a node exporter is meant to see them.
+        host_network                     = true
+        termination_grace_period_seconds = 5
+        container {
+          name              = "node-exporter"
+          image             = var.image
+          image_pull_policy = "IfNotPresent"
+          args = [
+            "--path.rootfs=/host",
+            "--path.procfs=/host/proc",
+            "--path.sysfs=/host/sys",
+            "--web.listen-address=:9100",
+          ]
+          port {
+            name           = "metrics"
+            container_port = 9100
+          }
+          readiness_probe {
+            http_get {
+              path = "/metrics"
+              port = "metrics"
+            }
+            period_seconds = 5
+          }
+          volume_mount {
+            name       = "root"
+            mount_path = "/host"
+            read_only  = true
+          }
+          volume_mount {
+            name       = "proc"
+            mount_path = "/host/proc"
+            read_only  = true
+          }
+          volume_mount {
+            name       = "sys"
+            mount_path = "/host/sys"
+            read_only  = true
+          }
+        }
+        volume {
+          name = "root"
+          host_path {
+            path = "/"
+          }
+        }
+        volume {
+          name = "proc"
+          host_path {
+            path = "/proc"
+          }
+        }
+        volume {
+          name = "sys"
+          host_path {
+            path = "/sys"
+          }
+        }
+      }
     }
   }
+}
 
-  provisioner "local-exec" {
-    when    = destroy
-    command = "printf '%s\\n' \"$MANIFEST\" | \"$KUBECTL\" --kubeconfig \"$KUBECONFIG_FILE\" delete --ignore-not-found --wait --timeout=120s -f -"
-    environment = {
-      MANIFEST        = self.input.manifest
-      KUBECTL         = self.input.kubectl
-      KUBECONFIG_FILE = self.input.kubeconfig
+resource "kubernetes_service" "node_exporter" {
+  metadata {
+    name      = "node-exporter"
+    namespace = var.namespace
+    labels    = local.labels
+    annotations = {
+      "prometheus.io/scrape" = "true"
+      "prometheus.io/port"   = "9100"
+    }
+  }
+  spec {
+    selector = { app = "node-exporter" }
+    port {
+      name        = "metrics"
+      port        = 9100
+      target_port = "metrics"
     }
   }
 }

@@ -1,16 +1,7 @@
 # Set by the harness's opentofu provisioner (as TF_VAR_*): the cluster, and what to label.
 variable "kubeconfig" {
   type        = string
-  description = "Path of the kubeconfig kubectl applies the manifest with."
-}
-
-variable "kubectl" {
-  type        = string
-  description = "Path of kubectl; empty when the harness found none."
-  validation {
-    condition     = var.kubectl != ""
-    error_message = "No kubectl was found: this module applies its manifest with kubectl."
-  }
+  description = "Path of the kubeconfig the kubernetes provider connects with."
 }
 
 variable "namespace" {
