@@ -14,6 +14,7 @@ import filecmp
 import os
 import platform
 import shutil
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,11 +48,16 @@ def mirror_beside(bin_dir: Path) -> Path:
 
 
 def find_mirror(tool: str) -> Path | None:
-    """The mirror for `tool` (the path of tofu or terraform): the one MIRROR_ENV names, or the
-    one `tools install` put beside it; None when there is none."""
+    """The mirror for `tool` (the path of tofu or terraform): the one MIRROR_ENV names, else
+    the one `tools install` put beside the tool or beside the running Python (a terraform on
+    PATH with the venv's mirror); None when there is none."""
     named = os.environ.get(MIRROR_ENV)
-    candidate = Path(named) if named else mirror_beside(Path(tool).parent)
-    return candidate if candidate.is_dir() else None
+    if named:
+        return Path(named) if Path(named).is_dir() else None
+    for bin_dir in (Path(tool).parent, Path(sys.executable).parent):
+        if mirror_beside(bin_dir).is_dir():
+            return mirror_beside(bin_dir)
+    return None
 
 
 def mirrored_addresses(mirror: Path) -> tuple[str, ...]:

@@ -4,6 +4,7 @@ host is served as well as tofu's."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -29,12 +30,23 @@ def test_the_mirror_is_found_beside_the_tool_tools_install_put_there(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv(MIRROR_ENV, raising=False)
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "python-elsewhere" / "python"))
     tofu = tmp_path / "venv" / "bin" / "tofu"
     assert find_mirror(str(tofu)) is None
     mirror = mirror_beside(tofu.parent)
     assert mirror == tmp_path / "venv" / "share" / "homelab-acceptance" / "tofu-providers"
     _mirror_with_kubernetes(mirror)
     assert find_mirror(str(tofu)) == mirror
+
+
+def test_a_terraform_elsewhere_gets_the_mirror_beside_the_running_python(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(MIRROR_ENV, raising=False)
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "venv" / "bin" / "python"))
+    mirror = mirror_beside(tmp_path / "venv" / "bin")
+    _mirror_with_kubernetes(mirror)
+    assert find_mirror("/usr/local/bin/terraform") == mirror
 
 
 def test_a_mirror_named_in_the_environment_wins(
