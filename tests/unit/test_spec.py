@@ -4,7 +4,6 @@ file, line and field; no input at all escapes as a traceback."""
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 from typing import Any
 
@@ -410,14 +409,13 @@ def test_a_bad_secret_values_entry_is_one_line(stack_dir: Path, entry: str, comp
     assert complaint in str(raised.value)
 
 
-# Hostile files: each refused with one line, quickly.
+# Hostile files: each refused with one line that names the limit it hit (so the loader stopped
+# at the limit instead of expanding the file: no duration is asserted; bench/ has the figures).
 
 
-def refusal(path: Path, within_s: float = 2.0) -> str:
-    started = time.monotonic()
+def refusal(path: Path) -> str:
     with pytest.raises(StackSpecError) as raised:
         load_stack(path)
-    assert time.monotonic() - started < within_s
     message = str(raised.value)
     assert "\n" not in message
     assert message.startswith(str(path))
@@ -430,7 +428,7 @@ def test_a_huge_file_is_refused_unread(stack_dir: Path) -> None:
         handle.write(VALID)
         handle.write("# padding\n" * 5_000_000)  # 50 MB
     assert path.stat().st_size > 50_000_000
-    assert "stack.yaml:1: larger than 1024 KiB, so not a stack spec" in refusal(path, 1.0)
+    assert "stack.yaml:1: larger than 1024 KiB, so not a stack spec" in refusal(path)
 
 
 def test_a_billion_laughs_is_refused(stack_dir: Path) -> None:
