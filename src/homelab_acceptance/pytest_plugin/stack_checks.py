@@ -28,6 +28,7 @@ from homelab_acceptance.checks.logs import check_log_line
 from homelab_acceptance.checks.metrics import check_metric
 from homelab_acceptance.cluster.contract import Cluster
 from homelab_acceptance.probes.alertmanager import Alertmanager
+from homelab_acceptance.probes.notification_sink import NotificationSink
 from homelab_acceptance.probes.prometheus import Prometheus
 from homelab_acceptance.probes.service_proxy import ServiceProxy
 from homelab_acceptance.spec import Alert, Endpoint, LogLine, Metric
@@ -120,6 +121,7 @@ def test_alert_fires_reaches_alertmanager_and_resolves(
     provisioner = next(
         p for p in provisioned_stack.lifecycle.provisioners() if p.component == component
     )
+    sink_service = provisioned_stack.stack.observability.notifications
     check_alert_round_trip(
         kube_api,
         prometheus,
@@ -128,4 +130,5 @@ def test_alert_fires_reaches_alertmanager_and_resolves(
         alert=alert,
         evidence=evidence,
         resettle=provisioner.wait_settled,
+        sink=NotificationSink(ServiceProxy(kube_api, sink_service)) if sink_service else None,
     )

@@ -66,6 +66,9 @@ class Alert:
     name: str
     scale_to_zero: str | None = None
     within_s: float = 300.0
+    #: The Alertmanager receiver the alert must be routed to (and, with a notification sink,
+    #: delivered by), when declared.
+    receiver: str | None = None
 
 
 @dataclass(frozen=True)
@@ -164,6 +167,9 @@ class Observability:
     alertmanager: ServiceRef | None = None
     grafana: ServiceRef | None = None
     loki: ServiceRef | None = None
+    #: A webhook sink Alertmanager notifies, which lists what it received at GET /notifications
+    #: (stack/images/alert-sink): where the alert checks look for delivered notifications.
+    notifications: ServiceRef | None = None
     grafana_admin_secret: SecretRef | None = None
     #: Alerts meant to fire all the time (a Watchdog-style heartbeat): checked to be firing,
     #: and the only ones allowed to fire while the stack is healthy.
@@ -281,7 +287,12 @@ def _build(path: Path, document: dict[str, Any]) -> Stack:
     for raw in document["components"]:
         expect = raw.get("expect") or {}
         alerts = tuple(
-            Alert(a["name"], (a.get("cause") or {}).get("scale_to_zero"), a.get("within_s", 300.0))
+            Alert(
+                a["name"],
+                (a.get("cause") or {}).get("scale_to_zero"),
+                a.get("within_s", 300.0),
+                a.get("receiver"),
+            )
             for a in expect.get("alerts", [])
         )
         values = [v if isinstance(v, dict) else {"path": v} for v in raw.get("values", [])]
