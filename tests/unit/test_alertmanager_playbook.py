@@ -1,7 +1,7 @@
 """The reference stack's Alertmanager playbook: ansible-playbook accepts it, its Alertmanager
-configuration routes every alert to the null receiver `default`, and its objects are the ones
-the stack relies on (NodePort 30022, within the 30000-30031 the node publishes; scrape
-annotations; no gossip)."""
+configuration pages every alert but the Watchdog through the stack's notification sink, and
+its objects are the ones the stack relies on (NodePort 30022, within the 30000-30031 the node
+publishes; scrape annotations; no gossip)."""
 
 from __future__ import annotations
 
@@ -51,14 +51,26 @@ def test_the_syntax_check_rejects_an_unknown_module(tmp_path: Path) -> None:
     assert syntax_check(broken, tmp_path).returncode != 0
 
 
-def test_every_alert_goes_to_the_null_receiver_default() -> None:
+def test_alerts_page_through_the_sink_and_the_heartbeat_does_not() -> None:
     config = yaml.safe_load((PLAYBOOKS / "alertmanager" / "alertmanager.yml").read_text())
     route = config["route"]
-    assert route["receiver"] == "default"
+    assert route["receiver"] == "homelab-webhook"
     assert (route["group_wait"], route["group_interval"], route["repeat_interval"]) == (
         "5s", "10s", "1h",
     )  # fmt: skip
-    assert config["receivers"] == [{"name": "default"}]
+    assert route["routes"] == [{"matchers": ['alertname="Watchdog"'], "receiver": "watchdog"}]
+    assert config["receivers"] == [
+        {
+            "name": "homelab-webhook",
+            "webhook_configs": [
+                {
+                    "url": "http://alert-sink.alert-sink.svc.cluster.local:8080/alerts",
+                    "send_resolved": True,
+                }
+            ],
+        },
+        {"name": "watchdog"},
+    ]
 
 
 def test_the_objects_the_stack_relies_on() -> None:
