@@ -16,6 +16,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from homelab_acceptance.report.html_alert_timeline import alert_timeline_evidence
 from homelab_acceptance.report.html_baseline import baseline_section
 from homelab_acceptance.report.html_style import STYLESHEET, status_badge, status_class
 from homelab_acceptance.report.html_timeline import has_timeline, timeline_svg
@@ -266,6 +267,16 @@ def _duration(seconds: Any) -> str:
 
 
 def _timeline(evidence: Mapping[str, Any]) -> str:
+    alert = alert_timeline_evidence(evidence)
+    if alert is not None:
+        return (
+            '<figure class="availability">'
+            + timeline_svg(alert)
+            + '<figcaption class="legend">Seconds after the alert\'s cause was produced. Red '
+            "bar: firing in Prometheus; dashed line: when each step was seen (pending, in "
+            "Alertmanager, notified, the cause undone, resolved in Alertmanager, the resolved "
+            "notification).</figcaption></figure>"
+        )
     if not has_timeline(evidence):
         return ""
     return (

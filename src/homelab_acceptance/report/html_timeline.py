@@ -35,6 +35,8 @@ class _Row:
     last_failure_s: float | None
     downtime_s: float
     recovered_after_s: float | None
+    #: What the bar shows the target to be: down (a disruption), firing (an alert).
+    state: str = "down"
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,7 @@ def _row_of(target: str, figures: Mapping[str, Any]) -> _Row:
         last_failure_s=_seconds(figures.get("last_failure_s")),
         downtime_s=_seconds(figures.get(_FIGURES)) or 0.0,
         recovered_after_s=_seconds(figures.get("recovered_after_s")),
+        state=str(figures.get("state", "down")),
     )
 
 
@@ -221,23 +224,24 @@ def _text_width(text: str) -> float:
 
 def _figure(row: _Row) -> str:
     if row.first_failure_s is None:
-        return "never down"
+        return f"never {row.state}"
     if row.recovered_after_s is None:
-        return f"down {row.downtime_s:g} s, not back"
-    return f"down {row.downtime_s:g} s"
+        return f"{row.state} {row.downtime_s:g} s, not back"
+    return f"{row.state} {row.downtime_s:g} s"
 
 
 def _row_sentence(row: _Row) -> str:
     if row.first_failure_s is None:
-        return f"{row.target}: never down"
+        return f"{row.target}: never {row.state}"
     back = (
         "not back when probing stopped"
         if row.recovered_after_s is None
         else f"back at {row.recovered_after_s:g} s"
     )
     return (
-        f"{row.target}: failing from {row.first_failure_s:g} s to {row.last_failure_s:g} s, "
-        f"down {row.downtime_s:g} s in total, {back}"
+        f"{row.target}: {'failing' if row.state == 'down' else row.state} from "
+        f"{row.first_failure_s:g} s to {row.last_failure_s:g} s, "
+        f"{row.state} {row.downtime_s:g} s in total, {back}"
     )
 
 
