@@ -298,8 +298,11 @@ def run_workflow(
         done.set()
         teller.join()
         stop_group(process)
+    log = "\n".join(lines)
+    # Beside the workspace (which is removed): the job's log, small, kept for a look.
+    (workspace.parent / "act.log").write_text(log + "\n", encoding="utf-8")
     show(f"act: exited {process.returncode} after {time.monotonic() - started:.0f}s")
-    return JobRun(code, "\n".join(lines), artifacts, survivors)
+    return JobRun(code, log, artifacts, survivors)
 
 
 def group_gone(pgid: int, within_s: float) -> bool:
