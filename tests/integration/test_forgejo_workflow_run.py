@@ -12,9 +12,14 @@ nothing is pulled) in a clean clone of this repository's HEAD, as a pull request
 The steps that would need the network run against local stand-ins, as the workflow's comments
 say: act's local checkout for actions/checkout, forgejo_stand_ins/upload-artifact (the v3
 artifact protocol, to act's artifact server on 127.0.0.1) for actions/upload-artifact, and a
-loopback HTTP server of the test's for Forgejo's comments API. Everything act makes (its
-action cache, the runner's temp dirs, the artifact folder, the clone with its .venv) is under
-the test's own folder and removed, and no process of act's session outlives the test."""
+loopback HTTP server of the test's for Forgejo's comments API; act's version check (its one
+call home) is off. Everything act makes (its config and action cache folders, the runner's
+copy of the clone where the job runs with its .venv, the artifact folder, the clone) is under
+the test's own folder and removed; only the job's log is kept beside it (tmp_path/act.log).
+No process of act's session outlives it (asserted, and the group is ended whatever happened).
+
+Cost: the healthy case is a whole acceptance run (~10 min here, setup's fresh .venv included),
+the broken one ~4 min (rejected before anything is applied)."""
 
 from __future__ import annotations
 
@@ -59,19 +64,29 @@ BROKEN_VARIANT = ROOT / "fixtures" / "broken" / "missing-image"
 HEALTHY_TIMEOUT_S = 45 * 60
 BROKEN_TIMEOUT_S = 25 * 60
 HEARTBEAT_S = 30.0
+#: act's own network use: its version notices (api.nektosact.com) are off.
+NO_PHONING_HOME = {"ACT_DISABLE_VERSION_CHECK": "1"}
 
 
 @pytest.fixture(scope="session")
-def act(request: pytest.FixtureRequest) -> Path:
+def act(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """act, built from its Go module once (minutes, with progress), then found by its key."""
-    built = built_program(ACT, progress_printer(request.config)) / "act"
+    built: Path = built_program(ACT, progress_printer(request.config)) / "act"
+    # act makes its config folder even for --version: a throwaway one.
+    home = tmp_path_factory.mktemp("act-version")
     ran = subprocess.run(
         [str(built), "--version"],
         capture_output=True,
         text=True,
         check=True,
-        env={**os.environ, **NO_PHONING_HOME},
+        env={
+            **os.environ,
+            **NO_PHONING_HOME,
+            "XDG_CONFIG_HOME": str(home / "config"),
+            "XDG_CACHE_HOME": str(home / "cache"),
+        },
     )
+    shutil.rmtree(home)
     assert ran.stdout.strip() == "act version 0.2.89", ran.stdout
     return built
 
@@ -191,10 +206,6 @@ def pull_request_event(clone: Path) -> dict[str, Any]:
         },
         "repository": {**repo, "owner": {"login": REPOSITORY.split("/", maxsplit=1)[0]}},
     }
-
-
-#: act's own network use: its version notices (api.nektosact.com) are off.
-NO_PHONING_HOME = {"ACT_DISABLE_VERSION_CHECK": "1"}
 
 
 def runner_environment(workspace: Path) -> tuple[dict[str, str], list[str]]:
