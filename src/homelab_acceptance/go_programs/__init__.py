@@ -6,6 +6,7 @@ a second setup finds it in well under a second; a cold one shows progress for it
 
 from homelab_acceptance.go_programs.build import built_program, cache_entry
 from homelab_acceptance.go_programs.recipe import (
+    ACT,
     COREDNS,
     ETCD,
     KUBERNETES,
@@ -16,6 +17,7 @@ from homelab_acceptance.go_programs.recipe import (
 )
 
 __all__ = [
+    "ACT",
     "COREDNS",
     "ETCD",
     "KUBERNETES",

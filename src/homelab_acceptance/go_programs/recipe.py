@@ -122,3 +122,16 @@ TERRAFORM_PROVIDER_KUBERNETES = GoProgram(
     ldflags=("-s", "-w"),
     env={"CGO_ENABLED": "0"},
 )
+
+#: nektos/act, which runs the Forgejo Actions workflow in a test (tests/integration/
+#: test_forgejo_workflow_run.py) where forgejo-runner cannot be had: forgejo-runner's `exec` is
+#: a fork of it, and the module proxy here refuses forgejo-runner's module. v0.2.89, MIT.
+#: CGO_ENABLED=0 and -s -w as its goreleaser builds; its Makefile stamps main.version (which
+#: its VERSION file, embedded, also gives), so `act --version` says 0.2.89.
+ACT = GoProgram(
+    name="act",
+    version="v0.2.89",
+    binaries={"github.com/nektos/act": "act"},
+    ldflags=("-s", "-w", "-X main.version=0.2.89"),
+    env={"CGO_ENABLED": "0"},
+)
