@@ -117,6 +117,19 @@ VARIANTS = (
         "",
     ),
     Variant(
+        "alert-routed-to-nobody",
+        WITH_ALERTS,
+        (SAMPLE_APP_DOWN,),
+        # Alertmanager's own routing of the live alert, as soon as it holds it.
+        "routed to ['watchdog']; the routing tree does not send it to homelab-webhook",
+    ),
+    Variant(
+        "unreachable-webhook",
+        WITH_ALERTS,
+        (SAMPLE_APP_DOWN,),
+        "a firing notification of SampleAppDown from receiver homelab-webhook at the sink",
+    ),
+    Variant(
         "oom-killed-at-start",
         NOT_DISRUPTIVE,
         (),
