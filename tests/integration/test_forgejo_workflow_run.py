@@ -421,6 +421,10 @@ def test_act_runs_the_forgejo_workflow_broken_stack_job_fails_naming_the_check(
     (check,) = failed
     named = f"the stack did not come up: {check['message'].removesuffix('…')}"
     assert named in plain(run.log), run.tail()
+    # And by its name, right above the verdict.
+    assert f"acceptance: failed: The stack comes up ({STACK_COMES_UP}): " in plain(run.log), (
+        run.tail()
+    )
     assert "component sample-app: image homelab-acceptance/sample-app:1.0.1" in check["message"]
     # The rejection's summary is posted too.
     summary = files["acceptance.md"].read_text(encoding="utf-8")

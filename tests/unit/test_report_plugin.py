@@ -116,10 +116,13 @@ def test_a_failing_check_rejects_the_run_with_exit_1_and_every_status_is_right(
     assert requirements["cluster-works"]["title"] == "The cluster works"
     assert requirements["single-point-of-failure"]["kind"] == "limitation"
     assert requirements["single-point-of-failure"]["status"] == "confirmed-limitation"
+    # What failed is named right above the verdict, for a CI job's log.
     run.stdout.fnmatch_lines(
         [
+            "acceptance: failed: Fails (*::test_fails): the sum is wrong",
+            "acceptance: error: *test_errors_in_setup*: RuntimeError: fixture broke",
             "acceptance: REJECTED — 2 passed, 2 failed, 0 flaky, 1 skipped, 1 error, "
-            "1 confirmed-limitation — reports/acceptance.*"
+            "1 confirmed-limitation — reports/acceptance.*",
         ]
     )
 

@@ -276,18 +276,25 @@ class AcceptanceReport:
         session.exitstatus = verdict.exit_code
         counts = ", ".join(f"{n} {status}" for status, n in summary_of(checks).items())
         cause = f" ({self._harness_failure})" if self._harness_failure else ""
+        # A CI job's log then names what failed right above the verdict, as the report does.
+        named = [
+            f"acceptance: {check.status}: {check.title} ({check.id}): {check.message}"
+            for check in checks
+            if check.status in BAD_STATUSES
+        ]
         self._final_line = self._redactor.redact_text(
-            f"acceptance: {verdict.name.upper()}{cause} — {counts} — {shown}"
+            "\n".join([*named, f"acceptance: {verdict.name.upper()}{cause} — {counts} — {shown}"])
         )
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         if self._final_line is None:
             return
         reporter: Any = config.pluginmanager.get_plugin("terminalreporter")
-        if reporter is None:
-            print(self._final_line)
-        else:
-            reporter.write_line(self._final_line)
+        for line in self._final_line.splitlines():
+            if reporter is None:
+                print(line)
+            else:
+                reporter.write_line(line)
 
     # -- recording -----------------------------------------------------------------------------
 
