@@ -15,6 +15,7 @@ from homelab_acceptance.errors import GoBuildError
 from homelab_acceptance.go_programs import KUBERNETES, built_program, image_go_program
 from homelab_acceptance.go_programs.build import CACHE_ENV, content_key
 
+ROOT = Path(__file__).parents[2]
 HAS_GO = shutil.which("go") is not None or Path("/usr/local/go/bin/go").exists()
 
 MAIN = 'package main\n\nimport "fmt"\n\nvar tone = "plain"\n\nfunc main() { fmt.Println(tone) }\n'
@@ -110,3 +111,16 @@ def test_the_declared_program_builds_with_its_flags_and_tags(
     assert ran.stdout == "stamped netgo\n"
     assert entry.name.startswith("chime-v0.2.0-")
 
+
+def test_the_reference_prometheus_recipe_declares_a_stamped_static_build() -> None:
+    program = image_go_program(ROOT / "stack" / "images" / "prometheus")
+    assert program is not None
+    assert program.binaries == {"github.com/prometheus/prometheus/cmd/prometheus": "prometheus"}
+    assert "-X github.com/prometheus/common/version.Version=3.16.0" in program.ldflags
+    assert program.env == {"CGO_ENABLED": "0"}
+    go_mod = (program.recipe_dir / "go.mod").read_text()
+    assert "\nrequire github.com/prometheus/prometheus v0.316.0" in go_mod or (
+        "\tgithub.com/prometheus/prometheus v0.316.0" in go_mod
+    )
+    assert "GOTOOLCHAIN" not in program.env  # its go.mod asks for Go 1.26.7
+    assert (program.recipe_dir / "go.sum").is_file()
