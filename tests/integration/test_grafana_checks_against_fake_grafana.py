@@ -39,8 +39,7 @@ RED_TIMEOUT_S = 6
 def fake_grafana_stack(request: pytest.FixtureRequest, cluster: Cluster) -> Iterator[None]:
     """The stack's Prometheus (helm) and the two fake Grafanas (manifests), settled."""
     prometheus_images = (
-        Image("homelab-acceptance/prometheus:2.42.0-deb12", STACK / "images" / "prometheus"),
-        Image("homelab-acceptance/kube-http-sd:1.0.0", STACK / "images" / "kube-http-sd"),
+        Image("homelab-acceptance/prometheus:3.16.0", STACK / "images" / "prometheus"),
     )
     sample_app = Image("homelab-acceptance/sample-app:1.0.0", STACK / "images" / "sample-app")
     components = (

@@ -1,7 +1,7 @@
-"""The stack's Prometheus (Debian's, without Kubernetes discovery) finds its targets through the
-kube-http-sd sidecar on the real node: the kubelet and cAdvisor of the node, and the sample app
-through its annotated Service's Endpoints, all scraped and up; scaled to zero, the sample app's
-target goes away."""
+"""The stack's Prometheus (3.16.0, built from its Go module) finds its targets with its own
+Kubernetes service discovery on the real node, with the chart's RBAC: the kubelet and cAdvisor
+of the node, and the sample app through its annotated Service's EndpointSlice, all scraped and
+up; scaled to zero, the sample app's target goes away."""
 
 from __future__ import annotations
 
@@ -24,12 +24,12 @@ from homelab_acceptance.waiting import Observation, wait_for
 
 STACK = Path(__file__).parents[2] / "stack"
 IMAGES = {
-    "prometheus": "homelab-acceptance/prometheus:2.42.0-deb12",
-    "kube-http-sd": "homelab-acceptance/kube-http-sd:1.0.0",
+    "prometheus": "homelab-acceptance/prometheus:3.16.0",
     "sample-app": "homelab-acceptance/sample-app:1.0.0",
 }
-TARGETS = "/api/v1/namespaces/prometheus/services/prometheus:9090/proxy/api/v1/targets"
-#: Discovery refreshes every 5 s and targets are scraped every 5 s: a few rounds of each.
+PROXY = "/api/v1/namespaces/prometheus/services/prometheus:9090/proxy"
+TARGETS = f"{PROXY}/api/v1/targets"
+#: Discovery watches the API server and targets are scraped every 5 s: a few rounds of it.
 DISCOVERY_TIMEOUT_S = 90
 
 
@@ -97,7 +97,7 @@ def test_nodes_and_annotated_services_are_discovered_and_follow_the_workload(
     assert pod.metadata is not None
     assert pod.status is not None
     (sample,) = [t for t in targets if t["labels"]["job"] == "sample-app"]
-    # The sidecar's __meta_kubernetes_* labels went through the chart's relabelling.
+    # Kubernetes discovery's __meta_kubernetes_* labels went through the chart's relabelling.
     assert sample["labels"] == {
         "job": "sample-app",
         "instance": f"{pod.status.pod_ip}:8080",
@@ -113,6 +113,11 @@ def test_nodes_and_annotated_services_are_discovered_and_follow_the_workload(
     assert kubelet["scrapeUrl"] == (
         f"https://kubernetes.default.svc:443/api/v1/nodes/{node.name}/proxy/metrics"
     )
+
+    # The version upstream's release builds stamp (build_info from prometheus/common/version).
+    status, body = raw_get(kube_api, f"{PROXY}/api/v1/status/buildinfo")
+    assert status == 200, body
+    assert json.loads(body)["data"]["version"] == "3.16.0"
 
     k8s.AppsV1Api(kube_api).patch_namespaced_deployment(
         "sample-app", "apps", {"spec": {"replicas": 0}}

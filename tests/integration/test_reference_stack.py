@@ -1,7 +1,7 @@
 """The reference stack's offline profile provisioned on the session's debian:// cluster: every
-image built from Debian's packages and imported, every component applied by its provisioner
-and settled, a second apply changes nothing and no provisioner sees drift, and destroy leaves
-the cluster as it found it."""
+image built locally (from Debian's packages; Prometheus from its Go module) and imported,
+every component applied by its provisioner and settled, a second apply changes nothing and no
+provisioner sees drift, and destroy leaves the cluster as it found it."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
-"""The reference stack's images, built from Debian's packages with build_local_image and run in
-plain Docker (no cluster): each one, started by its bare ENTRYPOINT with nothing but a config
-file added, serves what the stack relies on."""
+"""The reference stack's images, built with build_local_image (from Debian's packages;
+Prometheus from its Go module) and run in plain Docker (no cluster): each one, started with its
+image's defaults and nothing but a config file added, serves what the stack relies on."""
 
 from __future__ import annotations
 
@@ -26,8 +26,8 @@ IMAGES_DIR = Path(__file__).parents[2] / "stack" / "images"
 #: recipe → (tag, ENTRYPOINT): what the stack's manifests rely on.
 IMAGES = {
     "prometheus": (
-        "homelab-acceptance/prometheus:2.42.0-deb12",
-        ["/usr/bin/prometheus"],
+        "homelab-acceptance/prometheus:3.16.0",
+        ["/bin/prometheus"],
     ),
     "alertmanager": (
         "homelab-acceptance/alertmanager:0.25.0-deb12",
@@ -42,10 +42,6 @@ IMAGES = {
         ["/usr/bin/prometheus-blackbox-exporter"],
     ),
     "sample-app": ("homelab-acceptance/sample-app:1.0.0", ["python3", "/app/sample_app.py"]),
-    "kube-http-sd": (
-        "homelab-acceptance/kube-http-sd:1.0.0",
-        ["python3", "/app/kube_http_sd.py"],
-    ),
 }
 PROMETHEUS_CONFIG = b"""\
 global:
@@ -54,6 +50,14 @@ scrape_configs:
   - job_name: prometheus
     static_configs:
       - targets: ["127.0.0.1:9090"]
+"""
+#: Kubernetes discovery against an API server that is not there: loads, finds nothing.
+KUBERNETES_SD_CONFIG = b"""\
+scrape_configs:
+  - job_name: nodes
+    kubernetes_sd_configs:
+      - role: node
+        api_server: https://127.0.0.1:6443
 """
 ALERTMANAGER_CONFIG = b"""\
 route:
@@ -66,7 +70,8 @@ READY_TIMEOUT_S = 60
 
 @dataclass(frozen=True)
 class ConfiguredServer:
-    """A server that reads its config from Debian's default path, and how to see it loaded."""
+    """A server that reads its config from its image's default path (where the stack mounts
+    its ConfigMap), and how to see it loaded."""
 
     recipe: str
     port: int
@@ -197,10 +202,10 @@ def test_images_carry_the_agreed_entrypoints_and_run_as_nobody(
 
 
 @pytest.mark.parametrize("server", CONFIGURED_SERVERS, ids=lambda server: server.recipe)
-def test_ready_with_a_config_put_where_debian_looks_for_it(
+def test_ready_with_a_config_put_where_the_image_looks_for_it(
     stack_images: dict[str, str], identity: RunIdentity, network: str, server: ConfiguredServer
 ) -> None:
-    """No flags: the ConfigMap the stack mounts at /etc/prometheus is what Debian's defaults
+    """No flags: the ConfigMap the stack mounts at /etc/prometheus is what the image's defaults
     read, and the data directory is writable by the non-root user."""
     name = f"hla-images-{identity.run_id}-{server.recipe}"
     files = {server.config_path: server.config}
@@ -215,6 +220,37 @@ def test_ready_with_a_config_put_where_debian_looks_for_it(
         wait_serving(name, f"{url}/-/ready", lambda r: r.status_code == 200, "/-/ready")
         status = requests.get(f"{url}{server.status_api}", timeout=5).json()
         assert server.marker in server.loaded_config(status)
+
+
+def test_prometheus_is_3_16_with_kubernetes_discovery(
+    stack_images: dict[str, str], identity: RunIdentity, network: str
+) -> None:
+    """The version upstream's release builds stamp, and a configuration with
+    kubernetes_sd_configs loads (Debian's 2.42 was built without it and refused one)."""
+    client = connect_docker()
+    version = client.containers.run(
+        stack_images["prometheus"],
+        ["--version"],
+        remove=True,
+        stdout=True,
+        stderr=True,
+        labels=identity.labels(),
+    ).decode()
+    assert version.startswith("prometheus, version 3.16.0 (branch: HEAD, revision: v0.316.0)")
+    name = f"hla-images-{identity.run_id}-prometheus-kubernetes-sd"
+    with running(
+        stack_images["prometheus"],
+        name,
+        9090,
+        network=network,
+        identity=identity,
+        files={"/etc/prometheus/prometheus.yml": KUBERNETES_SD_CONFIG},
+    ) as url:
+        wait_serving(name, f"{url}/-/ready", lambda r: r.status_code == 200, "/-/ready")
+        status = requests.get(f"{url}/api/v1/status/config", timeout=5).json()
+        assert "kubernetes_sd_configs" in status["data"]["yaml"]
+        build = requests.get(f"{url}/api/v1/status/buildinfo", timeout=5).json()["data"]
+        assert (build["version"], build["revision"]) == ("3.16.0", "v0.316.0")
 
 
 def test_node_exporter_serves_cpu_seconds(

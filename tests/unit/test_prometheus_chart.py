@@ -16,6 +16,8 @@ from homelab_acceptance.provision.cli_tools import find_cli
 
 ROOT = Path(__file__).parents[2]
 CHART = ROOT / "stack" / "charts" / "prometheus"
+#: The broken-alert-expression variant's copy of the chart (fixtures/broken).
+BROKEN_CHART = ROOT / "fixtures" / "broken" / "broken-alert-expression" / "charts" / "prometheus"
 VALUES = ROOT / "stack" / "values" / "prometheus.yaml"
 Objects = dict[tuple[str, str], dict[str, Any]]
 
@@ -57,7 +59,7 @@ def test_the_chart_lints() -> None:
 
 def test_the_chart_is_pinned_as_the_stack_says() -> None:
     chart = yaml.safe_load((CHART / "Chart.yaml").read_text())
-    assert (chart["apiVersion"], chart["version"], chart["appVersion"]) == ("v2", "0.1.0", "2.42.0")
+    assert (chart["apiVersion"], chart["version"], chart["appVersion"]) == ("v2", "0.2.0", "3.16.0")
 
 
 def test_it_renders_exactly_the_objects_the_stack_relies_on(objects: Objects) -> None:
@@ -74,8 +76,11 @@ def test_it_renders_exactly_the_objects_the_stack_relies_on(objects: Objects) ->
 
 def test_prometheus_may_discover_and_read_node_metrics(objects: Objects) -> None:
     rules = objects["ClusterRole", "prometheus-prometheus"]["rules"]
-    resources = ["nodes", "nodes/proxy", "nodes/metrics", "services", "endpoints", "pods"]
-    assert {"apiGroups": [""], "resources": resources, "verbs": ["get", "list", "watch"]} in rules
+    reads = ["get", "list", "watch"]
+    resources = ["nodes", "nodes/proxy", "nodes/metrics", "services", "pods"]
+    assert {"apiGroups": [""], "resources": resources, "verbs": reads} in rules
+    slices = {"apiGroups": ["discovery.k8s.io"], "resources": ["endpointslices"], "verbs": reads}
+    assert slices in rules
     assert {"nonResourceURLs": ["/metrics"], "verbs": ["get"]} in rules
     binding = objects["ClusterRoleBinding", "prometheus-prometheus"]
     assert binding["roleRef"]["name"] == "prometheus-prometheus"
@@ -89,9 +94,12 @@ def test_the_deployment_runs_the_local_image_on_its_volume(objects: Objects) -> 
     assert deployment["spec"]["strategy"] == {"type": "Recreate"}
     pod = deployment["spec"]["template"]["spec"]
     assert pod["serviceAccountName"] == "prometheus"
-    container = pod["containers"][0]
+    assert pod["securityContext"] == {
+        "runAsNonRoot": True, "runAsUser": 65534, "runAsGroup": 65534, "fsGroup": 65534,
+    }  # fmt: skip
+    (container,) = pod["containers"]
     assert container["name"] == "prometheus"
-    assert container["image"] == "homelab-acceptance/prometheus:2.42.0-deb12"
+    assert container["image"] == "homelab-acceptance/prometheus:3.16.0"
     assert container["imagePullPolicy"] == "IfNotPresent"
     assert container["args"] == [
         "--config.file=/etc/prometheus/prometheus.yml",
@@ -147,42 +155,21 @@ def test_the_configuration_scrapes_the_node_services_and_probes(objects: Objects
     }
 
 
-def test_debians_prometheus_discovers_through_the_sidecar_on_loopback(objects: Objects) -> None:
+def test_nodes_and_annotated_services_are_found_by_kubernetes_discovery(
+    objects: Objects,
+) -> None:
     jobs = {j["job_name"]: j for j in config_file(objects, "prometheus.yml")["scrape_configs"]}
     for name, role in (
         ("kubelet", "node"),
         ("cadvisor", "node"),
-        ("kubernetes-service-endpoints", "endpoints"),
+        ("kubernetes-service-endpoints", "endpointslice"),
     ):
-        assert "kubernetes_sd_configs" not in jobs[name]
-        assert jobs[name]["http_sd_configs"] == [
-            {"url": f"http://127.0.0.1:9101/targets?role={role}", "refresh_interval": "5s"}
-        ]
-    sidecar = pod_containers(objects)[1]
-    assert sidecar["name"] == "kube-http-sd"
-    assert sidecar["image"] == "homelab-acceptance/kube-http-sd:1.0.0"
-    assert sidecar["imagePullPolicy"] == "IfNotPresent"
-    assert sidecar["env"] == [{"name": "PORT", "value": "9101"}]
-    assert sidecar["readinessProbe"]["exec"]["command"] == [
-        "python3", "/app/kube_http_sd.py", "--probe",
-    ]  # fmt: skip
-    assert sidecar["resources"]["limits"] == {"memory": "64Mi"}
-    assert "ports" not in sidecar, "the sidecar serves loopback only: nothing to publish"
-
-
-def test_both_discoveries_give_the_same_jobs_and_relabelling(objects: Objects) -> None:
-    """Only the discovery block differs: relabel rules written for Kubernetes discovery hold
-    for the sidecar's labels too."""
-
-    def without_discovery(rendered: Objects) -> list[dict[str, Any]]:
-        jobs = config_file(rendered, "prometheus.yml")["scrape_configs"]
-        return [
-            {k: v for k, v in job.items() if k not in ("kubernetes_sd_configs", "http_sd_configs")}
-            for job in jobs
-        ]
-
-    with_kubernetes = render("--set", "kubernetesDiscovery=true")
-    assert without_discovery(with_kubernetes) == without_discovery(objects)
+        assert jobs[name]["kubernetes_sd_configs"] == [{"role": role}]
+        assert "http_sd_configs" not in jobs[name]
+    # Prometheus 3 refuses a scrape without a known Content-Type unless given a fallback.
+    assert jobs["kubernetes-service-endpoints"]["fallback_scrape_protocol"] == (
+        "PrometheusText0.0.4"
+    )
 
 
 def test_the_rules_file_holds_the_alerts_other_checks_wait_for(objects: Objects) -> None:
@@ -219,7 +206,7 @@ def test_a_configuration_change_rolls_the_pod(objects: Objects) -> None:
     assert checksum(render("--set", "scrapeInterval=15s")) != checksum(objects)
 
 
-def test_with_kubernetes_discovery_nodes_and_annotated_services_are_found() -> None:
+def test_with_the_charts_defaults_nodes_and_annotated_services_are_found() -> None:
     rendered = render(values=())
     config = config_file(rendered, "prometheus.yml")
     jobs = {job["job_name"]: job for job in config["scrape_configs"]}
@@ -253,3 +240,24 @@ def test_extra_rules_join_the_homelab_group() -> None:
     rules = config_file(extra, "alerts.yml")
     group = next(g for g in rules["groups"] if g["name"] == "homelab")
     assert group["rules"][-1] == {"alert": "Extra", "expr": "vector(1)"}
+
+
+def test_the_broken_variants_chart_is_the_reference_chart_but_for_its_rule() -> None:
+    """fixtures/broken/broken-alert-expression carries a copy of the chart: kept in step,
+    only SampleAppDown's job selector differs."""
+    ours = sorted(p.relative_to(CHART) for p in CHART.rglob("*") if p.is_file())
+    theirs = sorted(p.relative_to(BROKEN_CHART) for p in BROKEN_CHART.rglob("*") if p.is_file())
+    assert ours == theirs
+    differing = [
+        path for path in ours if (CHART / path).read_bytes() != (BROKEN_CHART / path).read_bytes()
+    ]
+    assert differing == [Path("templates/_config.tpl")]
+    good = (CHART / "templates" / "_config.tpl").read_text().splitlines()
+    broken = (BROKEN_CHART / "templates" / "_config.tpl").read_text().splitlines()
+    changed = [(a, b) for a, b in zip(good, broken, strict=True) if a != b]
+    assert [(a.strip(), b.strip()) for a, b in changed] == [
+        (
+            '(sum(up{job="sample-app"}) or vector(0)) == 0',
+            '(sum(up{job="sample_app"}) or vector(0)) == 0',
+        )
+    ]

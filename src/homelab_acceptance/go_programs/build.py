@@ -70,11 +70,14 @@ def content_key(program: GoProgram, go_identity: str) -> str:
         path = program.recipe_dir / name
         # A module with no dependencies has no go.sum.
         digest.update(name.encode() + b"\0" + (path.read_bytes() if path.exists() else b"") + b"\0")
-    recipe = {
+    recipe: dict[str, object] = {
         "binaries": program.binaries,
         "ldflags": program.ldflags,
         "env": program.env,
     }
+    # Only when given: the programs without tags keep the keys their builds are cached under.
+    if program.tags:
+        recipe["tags"] = program.tags
     digest.update(json.dumps(recipe, sort_keys=True).encode())
     return digest.hexdigest()[:16]
 
@@ -145,7 +148,8 @@ def _go_build(
 ) -> None:
     command = [
         go, "build", "-v", "-trimpath", "-o", f"{out}/",
-        "-ldflags", " ".join(program.ldflags), *program.binaries,
+        "-ldflags", " ".join(program.ldflags),
+        *(["-tags", ",".join(program.tags)] if program.tags else []), *program.binaries,
     ]  # fmt: skip
     process = subprocess.Popen(
         command,

@@ -19,6 +19,8 @@ class GoProgram:
     #: main package → the binary's file name.
     binaries: dict[str, str]
     ldflags: tuple[str, ...] = ()
+    #: Build tags (`go build -tags`), as upstream's release builds set them.
+    tags: tuple[str, ...] = ()
     #: Extra environment (CGO_ENABLED, GOTOOLCHAIN where a module needs a newer Go, …).
     env: dict[str, str] = field(default_factory=dict)
     #: The folder of the wrapper modules (the packaged recipes/, unless given).

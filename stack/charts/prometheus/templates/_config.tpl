@@ -23,7 +23,8 @@ scrape_configs:
     tls_config:
       ca_file: /var/run/secrets/kubernetes.io/serviceaccount/ca.crt
     bearer_token_file: /var/run/secrets/kubernetes.io/serviceaccount/token
-    {{- include "prometheus.discovery" (dict "role" "node" "Values" $.Values) | nindent 4 }}
+    kubernetes_sd_configs:
+      - role: node
     relabel_configs:
       - target_label: __address__
         replacement: kubernetes.default.svc:443
@@ -33,9 +34,15 @@ scrape_configs:
       - source_labels: [__meta_kubernetes_node_name]
         target_label: node
 {{- end }}
-  # Every Service annotated prometheus.io/scrape: "true"; its job is the Service's name.
+  # Every Service annotated prometheus.io/scrape: "true", its pods found through its
+  # EndpointSlices (the v1 Endpoints API is deprecated since Kubernetes 1.33); its job is the
+  # Service's name.
   - job_name: kubernetes-service-endpoints
-    {{- include "prometheus.discovery" (dict "role" "endpoints" "Values" .Values) | nindent 4 }}
+    kubernetes_sd_configs:
+      - role: endpointslice
+    # Prometheus 3 refuses a scrape whose Content-Type is missing or unknown: a homelab's own
+    # exporter that sends none is read as the classic text format.
+    fallback_scrape_protocol: PrometheusText0.0.4
     relabel_configs:
       - source_labels: [__meta_kubernetes_service_annotation_prometheus_io_scrape]
         action: keep
@@ -71,21 +78,6 @@ scrape_configs:
         target_label: instance
       - target_label: __address__
         replacement: {{ .Values.blackbox.exporter }}
-{{- end }}
-
-{{/* Where a job's Kubernetes targets come from ({role, Values}): Prometheus's own discovery,
-or, for Debian's Prometheus (built without it), the kube-http-sd sidecar on loopback, which
-answers with the same __meta_kubernetes_* labels, so the jobs and their relabelling are the
-same either way. */}}
-{{- define "prometheus.discovery" -}}
-{{- if .Values.kubernetesDiscovery -}}
-kubernetes_sd_configs:
-  - role: {{ .role }}
-{{- else -}}
-http_sd_configs:
-  - url: http://127.0.0.1:{{ .Values.discovery.port }}/targets?role={{ .role }}
-    refresh_interval: {{ .Values.discovery.refreshInterval }}
-{{- end -}}
 {{- end }}
 
 {{- define "prometheus.alerts" -}}
