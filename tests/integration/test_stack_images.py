@@ -42,6 +42,7 @@ IMAGES = {
         ["/usr/bin/prometheus-blackbox-exporter"],
     ),
     "sample-app": ("homelab-acceptance/sample-app:1.0.0", ["python3", "/app/sample_app.py"]),
+    "alert-sink": ("homelab-acceptance/alert-sink:1.0.0", ["python3", "/app/alert_sink.py"]),
 }
 PROMETHEUS_CONFIG = b"""\
 global:
