@@ -55,9 +55,8 @@ def unsettled_workloads(api: k8s.ApiClient, workloads: list[dict[str, Any]]) -> 
         elif kind == "StatefulSet":
             problem = _rollout_problem(apps.read_namespaced_stateful_set_status(name, namespace))
         elif kind == "DaemonSet":
-            daemons = apps.read_namespaced_daemon_set_status(name, namespace).status
-            ready = daemons is not None and daemons.number_ready == daemons.desired_number_scheduled
-            problem = None if ready else "daemon pods not all ready"
+            daemon_set = apps.read_namespaced_daemon_set_status(name, namespace)
+            problem = _daemon_rollout_problem(daemon_set)
         else:
             job = batch.read_namespaced_job_status(name, namespace).status
             problem = None if job is not None and (job.succeeded or 0) >= 1 else "not complete"
@@ -81,6 +80,20 @@ def _rollout_problem(workload: Any) -> str | None:
     ready = status.ready_replicas or 0
     updated = status.updated_replicas or 0
     if updated < wanted or ready < wanted:
+        return f"{ready}/{wanted} ready, {updated}/{wanted} updated"
+    return None
+
+
+def _daemon_rollout_problem(daemon_set: Any) -> str | None:
+    """Like _rollout_problem: a changed DaemonSet has settled only once its controller has seen
+    the change and every scheduled pod is of the new template and ready (right after an
+    apply its status still counts the old pods, which are about to go)."""
+    status, meta = daemon_set.status, daemon_set.metadata
+    if status is None or (status.observed_generation or 0) < (meta.generation or 0):
+        return "rollout not observed yet"
+    wanted = status.desired_number_scheduled or 0
+    ready, updated = status.number_ready or 0, status.updated_number_scheduled or 0
+    if ready < wanted or updated < wanted or (status.number_unavailable or 0) > 0:
         return f"{ready}/{wanted} ready, {updated}/{wanted} updated"
     return None
 
