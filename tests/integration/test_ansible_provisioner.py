@@ -141,6 +141,6 @@ def test_the_alertmanager_playbook_serves_its_configuration_without_gossip(
         assert status_code == 200, body[:300]
         status = json.loads(body)
         assert status["cluster"]["status"] == "disabled"
-        assert "receiver: default" in status["config"]["original"]
+        assert "receiver: homelab-webhook" in status["config"]["original"]
     finally:
         provisioner.destroy()
