@@ -140,7 +140,8 @@ class OpenTofuProvisioner(Provisioner):
         mirror = find_mirror(tool)
         if mirror is None:
             return {"TF_CLI_CONFIG_FILE": ""}
-        config = private_dir(self.identity.workdir(), "opentofu") / f"{self.component.name}.tfrc"
+        private_dir(self.identity.workdir(), "opentofu")
+        config = self._cli_config_path()
         config.write_text(cli_config(mirror), encoding="utf-8")
         config.chmod(0o600)
         return {"TF_CLI_CONFIG_FILE": str(config)}
