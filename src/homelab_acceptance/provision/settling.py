@@ -30,6 +30,11 @@ HOPELESS_WAITING = frozenset({"ErrImageNeverPull", "InvalidImageName"})
 HOPELESS_RESTARTS = 3
 #: How long a ready workload's containers must have been running to count as settled.
 MIN_RUNNING_S = 3.0
+#: The same for a container that has already ended once. The kubelet reports a death a few
+#: seconds late on a loaded node: a container OOM-killed at every start was seen "running"
+#: for over 3 s after its first restart (CI, stop 21) and passed for settled. One that has
+#: crashed before must show it stays up for longer than that lag.
+MIN_RUNNING_AFTER_RESTART_S = 15.0
 
 
 @dataclass(frozen=True)
@@ -101,7 +106,8 @@ def _daemon_rollout_problem(daemon_set: Any) -> str | None:
 def _just_started(pods: list[Any]) -> str | None:
     """A ready workload whose container started less than MIN_RUNNING_S ago has not settled:
     without a readiness probe a container is ready the moment it starts, and one OOM-killed
-    or crashing at start would pass for settled (what Deployments' minReadySeconds is for)."""
+    or crashing at start would pass for settled (what Deployments' minReadySeconds is for).
+    A container that has restarted must have run for MIN_RUNNING_AFTER_RESTART_S."""
     now = datetime.now(UTC)
     for pod in pods:
         for container in (pod.status.container_statuses if pod.status else None) or []:
@@ -109,10 +115,16 @@ def _just_started(pods: list[Any]) -> str | None:
             if running is None or running.started_at is None:
                 continue
             age = (now - running.started_at).total_seconds()
+            restarts = container.restart_count or 0
+            least = MIN_RUNNING_AFTER_RESTART_S if restarts else MIN_RUNNING_S
             # A node clock ahead of ours (a remote cluster) shows a start in the future: the
             # age cannot be told, and waiting would not tell it.
-            if -MIN_RUNNING_S < age < MIN_RUNNING_S:
-                return f"container {container.name} of pod {pod.metadata.name} just started"
+            if -MIN_RUNNING_S < age < least:
+                since = f", after {restarts} restart(s)" if restarts else ""
+                return (
+                    f"container {container.name} of pod {pod.metadata.name} just started"
+                    f" ({age:.0f}s ago{since})"
+                )
     return None
 
 
