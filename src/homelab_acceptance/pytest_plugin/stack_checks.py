@@ -87,7 +87,7 @@ def test_metric_flows_into_prometheus(
 ) -> None:
     metric = metric_expectation.item
     assert isinstance(metric, Metric)
-    check_metric(prometheus, metric, evidence)
+    check_metric(prometheus, metric, metric_expectation.component.namespace, evidence)
 
 
 def test_log_line_reaches_loki(
