@@ -1,5 +1,6 @@
 """The observability stack itself: Prometheus ready, every scrape target up, the alert rules
-loaded and evaluating without errors, no alert firing while the stack is healthy (but a
+loaded and evaluating without errors, every rule's selectors matching live series (a rule
+whose selector matches nothing can never fire), no alert firing while the stack is healthy (but a
 declared heartbeat, which must), Prometheus connected to Alertmanager, and, where the
 stack has them, Grafana healthy, its datasources healthy and a query through it returning data,
 and a log line written during the test found in Loki. (The data flow of each declared metric
@@ -19,6 +20,7 @@ from homelab_acceptance.checks.grafana_checks import (
     check_query_through_grafana,
 )
 from homelab_acceptance.checks.log_flow import check_unique_line_reaches_loki
+from homelab_acceptance.checks.rule_selectors import dead_selectors, untested_alerts
 from homelab_acceptance.checks.stray_alerts import (
     heartbeats_firing,
     rules_evaluated_afresh,
@@ -89,18 +91,7 @@ def test_no_alert_fires_while_the_stack_is_healthy(
     alertmanager: Alertmanager | None = None
     if stack.observability.alertmanager is not None:
         alertmanager = request.getfixturevalue("alertmanager")
-    wait_for(
-        lambda: all_targets_scraped(prometheus),
-        awaiting="every scrape target scraped at least once",
-        timeout_s=90,
-        poll_s=2,
-    )
-    wait_for(
-        rules_evaluated_afresh(prometheus),
-        awaiting="every rule group evaluated again",
-        timeout_s=90,
-        poll_s=1,
-    )
+    _await_steady_state(prometheus)
     stray = stray_alerts(prometheus, alertmanager, always)
     evidence["stray_alerts"] = stray
     assert not stray, (
@@ -114,6 +105,43 @@ def test_no_alert_fires_while_the_stack_is_healthy(
             timeout_s=90,
             poll_s=2,
         ).seen
+
+
+def test_every_rule_selector_matches_a_live_series(
+    prometheus: Prometheus, stack: Stack, evidence: dict[str, Any]
+) -> None:
+    """A rule whose selector matches nothing watches nothing: at steady state each
+    series selector of every alerting and recording rule matches at least one series, else the
+    rule, the selector and the values its labels do have are named. The alerting rules no
+    declared alert stands for (expect.alerts, always_firing) are listed as untested."""
+    _await_steady_state(prometheus)
+    dead, asked = dead_selectors(prometheus)
+    declared = {a.name for c in stack.components for a in c.expect.alerts}
+    evidence["selectors_asked"] = asked
+    evidence["dead_selectors"] = dead
+    evidence["untested_alerts"] = untested_alerts(
+        prometheus, declared | set(stack.observability.always_firing)
+    )
+    assert not dead, (
+        f"{len(dead)} rule selector(s) match no series at steady state (a typo in a label, a "
+        f"renamed metric, a target not scraped: the rule watches nothing): {'; '.join(dead)}"
+    )
+
+
+def _await_steady_state(prometheus: Prometheus) -> None:
+    """Every scrape target scraped at least once, then every rule group evaluated again."""
+    wait_for(
+        lambda: all_targets_scraped(prometheus),
+        awaiting="every scrape target scraped at least once",
+        timeout_s=90,
+        poll_s=2,
+    )
+    wait_for(
+        rules_evaluated_afresh(prometheus),
+        awaiting="every rule group evaluated again",
+        timeout_s=90,
+        poll_s=1,
+    )
 
 
 def test_prometheus_sends_alerts_to_the_declared_alertmanager(

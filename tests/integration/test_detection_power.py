@@ -36,6 +36,10 @@ SAMPLE_APP_METRICS = (
 )
 SAMPLE_APP_DOWN = "test_alert_fires_reaches_alertmanager_and_resolves[sample-app/alert/"
 NO_STRAY_ALERT = "test_no_alert_fires_while_the_stack_is_healthy"
+FILESYSTEM_ALERT_ROUTING = (
+    "test_alert_fires_reaches_alertmanager_and_resolves[node-exporter/alert/NodeFilesystemFillingUp"
+)
+RULE_SELECTORS = "test_every_rule_selector_matches_a_live_series"
 #: The report's one check for a stack that did not come up (pytest_plugin/report.py).
 STACK_COMES_UP = "stack::the stack comes up"
 #: How every check that needs a stack which did not come up is skipped.
@@ -102,8 +106,9 @@ VARIANTS = (
     Variant(
         "broken-alert-expression",
         WITH_ALERTS,
-        # The rule fires while the stack is healthy: the stray-alert check sees it first.
-        (SAMPLE_APP_DOWN, NO_STRAY_ALERT),
+        # The rule fires while the stack is healthy: the stray-alert check sees it first; its
+        # selector matches no series, which the rule-selector check names at steady state.
+        (SAMPLE_APP_DOWN, NO_STRAY_ALERT, RULE_SELECTORS),
         "",
     ),
     Variant(
@@ -120,7 +125,8 @@ VARIANTS = (
     Variant(
         "alert-routed-to-nobody",
         WITH_ALERTS,
-        (SAMPLE_APP_DOWN,),
+        # The one with a cause, as Alertmanager routes it live; the one without, on the tree.
+        (SAMPLE_APP_DOWN, FILESYSTEM_ALERT_ROUTING),
         # Alertmanager's own routing of the live alert, as soon as it holds it.
         "routed to ['watchdog']; the routing tree does not send it to homelab-webhook",
     ),

@@ -12,6 +12,8 @@ from typing import Any
 
 from kubernetes import client as k8s
 
+from homelab_acceptance.checks.alert_deadlines import deadlines_from
+from homelab_acceptance.checks.alert_routing import receivers_for, route_matchers
 from homelab_acceptance.errors import WaitTimeout
 from homelab_acceptance.probes.alertmanager import Alertmanager
 from homelab_acceptance.probes.notification_sink import NotificationSink
@@ -72,14 +74,20 @@ def check_alert_round_trip(
     check_rule_loaded(prometheus, alert, evidence)
     name, deployment = alert.name, alert.scale_to_zero
     if deployment is None:
-        evidence["cause"] = "none declared: only the rule's loading and health were checked"
+        evidence["cause"] = "none declared: the rule's loading and health were checked" + (
+            ", and its routing" if alert.receiver else ""
+        )
+        if alert.receiver is not None:
+            check_declared_routing(prometheus, alertmanager, alert, evidence)
         return
+    deadlines = deadlines_from(prometheus, alert)
+    evidence["deadlines"] = deadlines.how
     not_firing = wait_for(
         lambda: Observation(
             not firing(prometheus, name), f"{name} firing: {firing(prometheus, name)}"
         ),
         awaiting=f"{name} not firing while the stack is healthy",
-        timeout_s=alert.within_s,
+        timeout_s=deadlines.fire_s,
         poll_s=1,
     )
     evidence["before"] = not_firing.seen
@@ -95,7 +103,7 @@ def check_alert_round_trip(
         wait_for(
             lambda: _firing_noting_pending(prometheus, name, timeline),
             awaiting=f"{name} firing in Prometheus after {deployment} was scaled to zero",
-            timeout_s=alert.within_s,
+            timeout_s=deadlines.fire_s,
             poll_s=1,
         )
         timeline.mark("firing")
@@ -122,14 +130,14 @@ def check_alert_round_trip(
         wait_for(
             lambda: Observation(not firing(prometheus, name), f"{name} still firing"),
             awaiting=f"{name} resolved in Prometheus after {deployment} came back",
-            timeout_s=alert.within_s,
+            timeout_s=deadlines.resolve_s,
             poll_s=1,
         )
         timeline.mark("resolved")
         wait_for(
             lambda: _gone_from_alertmanager(alertmanager, name),
             awaiting=f"{name} resolved in Alertmanager",
-            timeout_s=alert.within_s,
+            timeout_s=deadlines.resolve_s,
             poll_s=1,
         )
         timeline.mark("resolved_in_alertmanager")
@@ -140,6 +148,52 @@ def check_alert_round_trip(
         evidence["resolve_waited_s"] = round(timeline.since("undone"), 1)
         raise
     evidence["resolved_after_s"] = round(timeline.since("undone"), 1)
+
+
+def check_declared_routing(
+    prometheus: Prometheus, alertmanager: Alertmanager, alert: Alert, evidence: dict[str, Any]
+) -> None:
+    """The declared receiver is where the live Alertmanager's routing tree sends the alert
+    with its rule's own labels (checks/alert_routing.py); the inhibition rules that could hold
+    it back are named in the evidence."""
+    rule = rule_state(prometheus, alert.name) or {}
+    labels = {str(k): str(v) for k, v in (rule.get("labels") or {}).items()}
+    labels["alertname"] = alert.name
+    config = alertmanager.loaded_config()
+    routed = sorted(set(receivers_for(config, labels)))
+    evidence["routing"] = {
+        "labels": labels,
+        "routed_to": routed,
+        "inhibited_while": [
+            ", ".join(m.label + m.operator + m.value for m in _source_matchers(r))
+            for r in config.get("inhibit_rules") or []
+            if all(m.matches(labels) for m in _target_matchers(r))
+        ],
+    }
+    assert alert.receiver in routed, (
+        f"alert {alert.name} with its rule's labels {labels} is routed to {routed}; the routing "
+        f"tree does not send it to {alert.receiver} (the live Alertmanager's config)"
+    )
+
+
+def _target_matchers(inhibit_rule: dict[str, Any]) -> list[Any]:
+    return route_matchers(
+        {
+            "matchers": inhibit_rule.get("target_matchers"),
+            "match": inhibit_rule.get("target_match"),
+            "match_re": inhibit_rule.get("target_match_re"),
+        }
+    )
+
+
+def _source_matchers(inhibit_rule: dict[str, Any]) -> list[Any]:
+    return route_matchers(
+        {
+            "matchers": inhibit_rule.get("source_matchers"),
+            "match": inhibit_rule.get("source_match"),
+            "match_re": inhibit_rule.get("source_match_re"),
+        }
+    )
 
 
 #: Alertmanager's group_wait, group_interval and retries between an alert it holds and the

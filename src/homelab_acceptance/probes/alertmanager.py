@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import yaml
+
 from homelab_acceptance.probes.service_proxy import ServiceProxy
 
 
@@ -24,3 +26,9 @@ class Alertmanager:
             "/api/v2/alerts", {"active": "true", "silenced": "false", "inhibited": "false"}
         )
         return found
+
+    def loaded_config(self) -> dict[str, Any]:
+        """The configuration Alertmanager runs with (/api/v2/status, config.original), parsed."""
+        status = self.http.get_json("/api/v2/status")
+        config: dict[str, Any] = yaml.safe_load(status["config"]["original"]) or {}
+        return config

@@ -48,15 +48,30 @@ class Prometheus:
         ]
         return active
 
+    def loaded_config(self) -> dict[str, Any]:
+        """The configuration Prometheus runs with (/api/v1/status/config), parsed."""
+        config: dict[str, Any] = yaml.safe_load(self.data("/api/v1/status/config")["yaml"]) or {}
+        return config
+
     def scrape_jobs(self) -> list[str]:
         """The job names of the loaded configuration's scrape_configs."""
-        text = self.data("/api/v1/status/config")["yaml"]
-        config = yaml.safe_load(text) or {}
-        return [str(job["job_name"]) for job in config.get("scrape_configs") or []]
+        return [str(job["job_name"]) for job in self.loaded_config().get("scrape_configs") or []]
 
     def rule_groups(self) -> list[dict[str, Any]]:
         groups: list[dict[str, Any]] = self.data("/api/v1/rules")["groups"]
         return groups
+
+    def parse_query(self, expr: str) -> dict[str, Any]:
+        """The expression's syntax tree as Prometheus parses it (/api/v1/parse_query, 2.43+)."""
+        tree: dict[str, Any] = self.data("/api/v1/parse_query", {"query": expr})
+        return tree
+
+    def series(self, selector: str, limit: int = 200) -> list[dict[str, str]]:
+        """The label sets of the series `selector` matches (the last 5 minutes' head)."""
+        found: list[dict[str, str]] = self.data(
+            "/api/v1/series", {"match[]": selector, "limit": str(limit)}
+        )
+        return found
 
     def alerts(self) -> list[dict[str, Any]]:
         alerts: list[dict[str, Any]] = self.data("/api/v1/alerts")["alerts"]

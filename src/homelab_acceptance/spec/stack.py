@@ -65,7 +65,9 @@ class LogLine:
 class Alert:
     name: str
     scale_to_zero: str | None = None
-    within_s: float = 300.0
+    #: Seconds to fire after the cause and to resolve after it is undone; None: derived from
+    #: the rule and Prometheus's intervals (checks/alert_deadlines.py).
+    within_s: float | None = None
     #: The Alertmanager receiver the alert must be routed to (and, with a notification sink,
     #: delivered by), when declared.
     receiver: str | None = None
@@ -290,7 +292,7 @@ def _build(path: Path, document: dict[str, Any]) -> Stack:
             Alert(
                 a["name"],
                 (a.get("cause") or {}).get("scale_to_zero"),
-                a.get("within_s", 300.0),
+                a.get("within_s"),
                 a.get("receiver"),
             )
             for a in expect.get("alerts", [])
