@@ -1,10 +1,10 @@
 """The observability stack itself: Prometheus ready, every scrape target up, the alert rules
-loaded and evaluating without errors, every rule's selectors matching live series (a rule
-whose selector matches nothing can never fire), no alert firing while the stack is healthy (but a
-declared heartbeat, which must), Prometheus connected to Alertmanager, and, where the
-stack has them, Grafana healthy, its datasources healthy and a query through it returning data,
-and a log line written during the test found in Loki. (The data flow of each declared metric
-and alert is in test_stack.py.)"""
+loaded and evaluating without errors, every rule's selectors matching live series (a rule whose
+selector matches nothing can never fire), the stack's rule unit tests passing promtool, no
+alert firing while the stack is healthy (but a declared heartbeat, which must), Prometheus
+connected to Alertmanager, and, where the stack has them, Grafana healthy, its datasources
+healthy and a query through it returning data, and a log line written during the test found in
+Loki. (The data flow of each declared metric and alert is in test_stack.py.)"""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from homelab_acceptance.checks.grafana_checks import (
 )
 from homelab_acceptance.checks.log_flow import check_unique_line_reaches_loki
 from homelab_acceptance.checks.rule_selectors import dead_selectors, untested_alerts
+from homelab_acceptance.checks.rule_unit_tests import run_rule_tests
 from homelab_acceptance.checks.stray_alerts import (
     heartbeats_firing,
     rules_evaluated_afresh,
@@ -126,6 +127,25 @@ def test_every_rule_selector_matches_a_live_series(
         f"{len(dead)} rule selector(s) match no series at steady state (a typo in a label, a "
         f"renamed metric, a target not scraped: the rule watches nothing): {'; '.join(dead)}"
     )
+
+
+def test_the_stacks_rule_unit_tests_pass(
+    kube_api: k8s.ApiClient, prometheus: Prometheus, stack: Stack, evidence: dict[str, Any]
+) -> None:
+    """Each of the stack's rule unit tests (observability.rule_tests) passes `promtool test
+    rules` in the Prometheus pod, against the rules Prometheus has loaded."""
+    service = stack.observability.prometheus
+    if not stack.observability.rule_tests or service is None:
+        pytest.skip(f"the stack declares no rule tests (observability.rule_tests in {stack.path})")
+    failed = []
+    for tests in stack.observability.rule_tests:
+        code, output = run_rule_tests(kube_api, service, prometheus, tests)
+        evidence[tests.name] = {"exit_code": code, "promtool": output[-4000:]}
+        if code == 127:
+            failed.append(f"{tests}: no promtool in the Prometheus pod's image: {output.strip()}")
+        elif code != 0:
+            failed.append(f"{tests}: promtool test rules exited {code}: {' '.join(output.split())}")
+    assert not failed, "; ".join(failed)
 
 
 def _await_steady_state(prometheus: Prometheus) -> None:

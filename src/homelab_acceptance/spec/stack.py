@@ -176,6 +176,9 @@ class Observability:
     #: Alerts meant to fire all the time (a Watchdog-style heartbeat): checked to be firing,
     #: and the only ones allowed to fire while the stack is healthy.
     always_firing: tuple[str, ...] = ()
+    #: promtool rule unit-test files (`promtool test rules`), run against the rules Prometheus
+    #: has loaded (their own `rule_files` are replaced by those).
+    rule_tests: tuple[Path, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -323,10 +326,12 @@ def _build(path: Path, document: dict[str, Any]) -> Stack:
     services = dict(document.get("observability") or {})
     secret = services.pop("grafana_admin_secret", None)
     always_firing = tuple(services.pop("always_firing", None) or ())
+    rule_tests = tuple(base / t for t in services.pop("rule_tests", None) or ())
     observability = Observability(
         **{k: ServiceRef.parse(v) for k, v in services.items()},
         grafana_admin_secret=SecretRef.parse(secret) if secret else None,
         always_firing=always_firing,
+        rule_tests=rule_tests,
     )
     limits = document.get("limits") or {}
     restart = limits.get("node_restart") or {}
@@ -370,6 +375,18 @@ def _check_semantics(path: Path, root: Node, stack: Stack) -> None:
                 f"{component.provisioner} needs a local source",
             )  # fmt: skip
         _check_paths(path, root, stack, component, at)
+    inside = [path.parent.absolute(), *stack.allow_outside]
+    for number, tests in enumerate(stack.observability.rule_tests):
+        at = ["observability", "rule_tests", number]
+        escape = escape_from(tests, inside)
+        if escape is not None:
+            _fail(
+                path, root, at,
+                f"{tests} {escape}, outside the stack's directory {path.parent.absolute()}; "
+                "list the directory under allow_outside to use it",
+            )  # fmt: skip
+        if not tests.is_file():
+            _fail(path, root, at, f"{tests} does not exist")
 
 
 def _check_paths(path: Path, root: Node, stack: Stack, component: Component, at: list[Any]) -> None:

@@ -1,6 +1,6 @@
 // The wrapper module the stack's Prometheus is built from (go-programs.yaml beside it names
 // the main package and what upstream's promu stamps; build_local_image builds it with the
-// machine's Go before the Dockerfile): github.com/prometheus/prometheus v0.316.0, which is
+// machine's Go before the Dockerfile; promtool beside it): github.com/prometheus/prometheus v0.316.0, which is
 // Prometheus 3.16.0 (its Go module is versioned v0.3xx.y for 3.xx.y). Its go.mod has no
 // replace or exclude lines to copy, and asks for Go 1.26.7: the machines' Go 1.26.8 needs no
 // GOTOOLCHAIN.
@@ -8,7 +8,10 @@ module homelab-acceptance.invalid/stack-images/prometheus
 
 go 1.26.7
 
-tool github.com/prometheus/prometheus/cmd/prometheus
+tool (
+	github.com/prometheus/prometheus/cmd/prometheus
+	github.com/prometheus/prometheus/cmd/promtool
+)
 
 require (
 	cloud.google.com/go/auth v0.24.1-0.20261001053825-dbc26066f70a // indirect
@@ -157,6 +160,7 @@ require (
 	github.com/modern-go/reflect2 v1.0.3-0.20250322232337-35a7c28c31ee // indirect
 	github.com/munnerz/goautoneg v0.0.0-20191010083416-a7dc8b61c822 // indirect
 	github.com/mwitkow/go-conntrack v0.0.0-20190716064945-2f068394615f // indirect
+	github.com/nsf/jsondiff v0.0.0-20260207060731-8e8d90c4c0ac // indirect
 	github.com/oklog/run v1.2.0 // indirect
 	github.com/oklog/ulid/v2 v2.1.2 // indirect
 	github.com/open-telemetry/opentelemetry-collector-contrib/internal/exp/metrics v0.163.0 // indirect
