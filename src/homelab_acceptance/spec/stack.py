@@ -375,16 +375,9 @@ def _check_semantics(path: Path, root: Node, stack: Stack) -> None:
                 f"{component.provisioner} needs a local source",
             )  # fmt: skip
         _check_paths(path, root, stack, component, at)
-    inside = [path.parent.absolute(), *stack.allow_outside]
     for number, tests in enumerate(stack.observability.rule_tests):
         at = ["observability", "rule_tests", number]
-        escape = escape_from(tests, inside)
-        if escape is not None:
-            _fail(
-                path, root, at,
-                f"{tests} {escape}, outside the stack's directory {path.parent.absolute()}; "
-                "list the directory under allow_outside to use it",
-            )  # fmt: skip
+        _check_inside(path, root, stack, at, tests)
         if not tests.is_file():
             _fail(path, root, at, f"{tests} does not exist")
 
@@ -392,7 +385,6 @@ def _check_semantics(path: Path, root: Node, stack: Stack) -> None:
 def _check_paths(path: Path, root: Node, stack: Stack, component: Component, at: list[Any]) -> None:
     """Every path stays inside the spec's directory (or an allowed one) and exists; secret
     values files can be read."""
-    inside = [path.parent.absolute(), *stack.allow_outside]
     named: list[tuple[list[Any], Path]] = (
         [([*at, "source"], component.source)] if component.source else []
     )
@@ -403,13 +395,7 @@ def _check_paths(path: Path, root: Node, stack: Stack, component: Component, at:
         if image.build is not None
     ]
     for location, target in named:
-        escape = escape_from(target, inside)
-        if escape is not None:
-            _fail(
-                path, root, location,
-                f"{target} {escape}, outside the stack's directory {path.parent.absolute()}; "
-                "list the directory under allow_outside to use it",
-            )  # fmt: skip
+        _check_inside(path, root, stack, location, target)
     if component.source is not None and not component.source.exists():
         _fail(path, root, [*at, "source"], f"{component.source} does not exist")
     for number, values in enumerate(component.values):
@@ -423,6 +409,17 @@ def _check_paths(path: Path, root: Node, stack: Stack, component: Component, at:
     for number, image in enumerate(component.images):
         if image.build is not None and not (image.build / "Dockerfile").is_file():
             _fail(path, root, [*at, "images", number, "build"], f"no Dockerfile in {image.build}")
+
+
+def _check_inside(path: Path, root: Node, stack: Stack, location: list[Any], target: Path) -> None:
+    """The path stays inside the spec's directory or one it allows (`allow_outside`)."""
+    escape = escape_from(target, [path.parent.absolute(), *stack.allow_outside])
+    if escape is not None:
+        _fail(
+            path, root, location,
+            f"{target} {escape}, outside the stack's directory {path.parent.absolute()}; "
+            "list the directory under allow_outside to use it",
+        )  # fmt: skip
 
 
 def _fail(path: Path, root: Node, location: list[Any], problem: str) -> None:
