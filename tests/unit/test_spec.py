@@ -184,6 +184,24 @@ def test_observability_services_are_read_as_namespace_name_and_port(stack_dir: P
         load_stack(write(stack_dir, broken))
 
 
+def test_rule_tests_are_files_inside_the_stacks_directory(stack_dir: Path) -> None:
+    declared = VALID.replace(
+        "  prometheus: monitoring/prometheus:9090\n",
+        "  prometheus: monitoring/prometheus:9090\n  rule_tests: [rules/homelab.yaml]\n",
+    )
+    with pytest.raises(
+        StackSpecError, match=r"stack.yaml:24: observability.rule_tests\[0\]: .* does not exist"
+    ):
+        load_stack(write(stack_dir, declared))
+    (stack_dir / "rules").mkdir()
+    (stack_dir / "rules" / "homelab.yaml").write_text("tests: []\n")
+    stack = load_stack(write(stack_dir, declared))
+    assert stack.observability.rule_tests == (stack_dir / "rules" / "homelab.yaml",)
+    outside = declared.replace("rules/homelab.yaml", "../elsewhere.yaml")
+    with pytest.raises(StackSpecError, match=r"observability.rule_tests\[0\]: .* outside the"):
+        load_stack(write(stack_dir, outside))
+
+
 def test_grafanas_admin_secret_is_read_as_namespace_and_name(stack_dir: Path) -> None:
     text = VALID.replace(
         "observability:\n", "observability:\n  grafana_admin_secret: grafana/grafana-admin\n"
