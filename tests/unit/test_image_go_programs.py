@@ -115,7 +115,11 @@ def test_the_declared_program_builds_with_its_flags_and_tags(
 def test_the_reference_prometheus_recipe_declares_a_stamped_static_build() -> None:
     program = image_go_program(ROOT / "stack" / "images" / "prometheus")
     assert program is not None
-    assert program.binaries == {"github.com/prometheus/prometheus/cmd/prometheus": "prometheus"}
+    assert program.binaries == {
+        "github.com/prometheus/prometheus/cmd/prometheus": "prometheus",
+        "github.com/prometheus/prometheus/cmd/promtool": "promtool",
+    }
+    assert program.tags == ("netgo", "remove_all_sd", "enable_kubernetes_sd")
     assert "-X github.com/prometheus/common/version.Version=3.16.0" in program.ldflags
     assert program.env == {"CGO_ENABLED": "0"}
     go_mod = (program.recipe_dir / "go.mod").read_text()
