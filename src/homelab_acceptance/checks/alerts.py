@@ -165,9 +165,9 @@ def check_declared_routing(
         "labels": labels,
         "routed_to": routed,
         "inhibited_while": [
-            ", ".join(m.label + m.operator + m.value for m in _source_matchers(r))
+            ", ".join(m.label + m.operator + m.value for m in _inhibit_matchers(r, "source"))
             for r in config.get("inhibit_rules") or []
-            if all(m.matches(labels) for m in _target_matchers(r))
+            if all(m.matches(labels) for m in _inhibit_matchers(r, "target"))
         ],
     }
     assert alert.receiver in routed, (
@@ -176,22 +176,13 @@ def check_declared_routing(
     )
 
 
-def _target_matchers(inhibit_rule: dict[str, Any]) -> list[Any]:
+def _inhibit_matchers(inhibit_rule: dict[str, Any], side: str) -> list[Any]:
+    """An inhibition rule's `source` or `target` matchers, in any of the three spellings."""
     return route_matchers(
         {
-            "matchers": inhibit_rule.get("target_matchers"),
-            "match": inhibit_rule.get("target_match"),
-            "match_re": inhibit_rule.get("target_match_re"),
-        }
-    )
-
-
-def _source_matchers(inhibit_rule: dict[str, Any]) -> list[Any]:
-    return route_matchers(
-        {
-            "matchers": inhibit_rule.get("source_matchers"),
-            "match": inhibit_rule.get("source_match"),
-            "match_re": inhibit_rule.get("source_match_re"),
+            "matchers": inhibit_rule.get(f"{side}_matchers"),
+            "match": inhibit_rule.get(f"{side}_match"),
+            "match_re": inhibit_rule.get(f"{side}_match_re"),
         }
     )
 
